@@ -1,0 +1,299 @@
+// wolfSSL driven over memory: the I/O callbacks read from and write to buffers of the session,
+// never a socket, so whoever owns the socket (blocking client or io_uring reactor) moves bytes.
+
+#include "pgstream/tls/tls_session.hpp"
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <string_view>
+
+namespace pgstream::tls {
+namespace {
+
+void init_wolfssl_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { wolfSSL_Init(); });
+}
+
+std::string wolfssl_error_text(int err) {
+  char buf[WOLFSSL_MAX_ERROR_SZ] = {};
+  wolfSSL_ERR_error_string_n(static_cast<unsigned long>(err), buf, sizeof buf);
+  return buf;
+}
+
+bool is_ip_literal(const std::string& host) {
+  unsigned char addr[16];
+  return inet_pton(AF_INET, host.c_str(), addr) == 1 || inet_pton(AF_INET6, host.c_str(), addr) == 1;
+}
+
+// Errors wolfSSL reports when the server's certificate is not trusted or not for this host.
+bool is_verification_error(int err) {
+  switch (err) {
+    case ASN_NO_SIGNER_E:
+    case ASN_SELF_SIGNED_E:
+    case ASN_AFTER_DATE_E:
+    case ASN_BEFORE_DATE_E:
+    case ASN_SIG_CONFIRM_E:
+    case ASN_PATHLEN_INV_E:
+    case DOMAIN_NAME_MISMATCH:
+    case IPADDR_MISMATCH:
+    case VERIFY_CERT_ERROR:
+    case BAD_CERT_MANAGER_ERROR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+struct TlsSession::State {
+  std::shared_ptr<const TlsContext> context;
+  WOLFSSL* ssl = nullptr;
+  std::vector<std::byte> in;   // ciphertext received, not yet consumed by wolfSSL
+  std::size_t in_pos = 0;
+  std::vector<std::byte> out;  // ciphertext produced, not yet sent
+  std::size_t out_pos = 0;
+  bool done = false;
+
+  ~State() {
+    if (ssl) wolfSSL_free(ssl);
+  }
+
+  static int recv_callback(WOLFSSL*, char* buf, int sz, void* user) {
+    auto* s = static_cast<State*>(user);
+    const std::size_t avail = s->in.size() - s->in_pos;
+    if (avail == 0) return WOLFSSL_CBIO_ERR_WANT_READ;
+    const std::size_t n = std::min(avail, static_cast<std::size_t>(sz));
+    std::memcpy(buf, s->in.data() + s->in_pos, n);
+    s->in_pos += n;
+    if (s->in_pos == s->in.size()) {  // keep the buffer, drop its contents
+      s->in.clear();
+      s->in_pos = 0;
+    }
+    return static_cast<int>(n);
+  }
+
+  static int send_callback(WOLFSSL*, char* buf, int sz, void* user) {
+    auto* s = static_cast<State*>(user);
+    const auto* p = reinterpret_cast<const std::byte*>(buf);
+    s->out.insert(s->out.end(), p, p + sz);
+    return sz;
+  }
+};
+
+
+struct WolfCtxDeleter {
+  void operator()(WOLFSSL_CTX* c) const noexcept { wolfSSL_CTX_free(c); }
+};
+
+Result<std::shared_ptr<const TlsContext>> TlsContext::create(const TlsOptions& options) {
+  init_wolfssl_once();
+  WOLFSSL_METHOD* method = options.max_version == TlsVersion::tls1_2 ? wolfTLSv1_2_client_method()
+                                                                    : wolfSSLv23_client_method();
+  std::unique_ptr<WOLFSSL_CTX, WolfCtxDeleter> ctx(wolfSSL_CTX_new(method));
+  if (!ctx) return make_error(ErrorCategory::tls, "cannot create a TLS context (out of memory?)");
+
+  const int min = options.min_version == TlsVersion::tls1_3 ? WOLFSSL_TLSV1_3 : WOLFSSL_TLSV1_2;
+  if (wolfSSL_CTX_SetMinVersion(ctx.get(), min) != WOLFSSL_SUCCESS)
+    return make_error(ErrorCategory::tls, "cannot set the minimum TLS version");
+
+  if (options.verify == VerifyMode::none) {
+    wolfSSL_CTX_set_verify(ctx.get(), WOLFSSL_VERIFY_NONE, nullptr);
+  } else {
+    if (options.root_cert_file.empty())
+      return make_error(ErrorCategory::config,
+                        "certificate verification needs trusted roots: set sslrootcert=FILE "
+                        "(or sslrootcert=system)");
+    int rc = options.root_cert_file == "system"
+                 ? wolfSSL_CTX_load_system_CA_certs(ctx.get())
+                 : wolfSSL_CTX_load_verify_locations(ctx.get(), options.root_cert_file.c_str(), nullptr);
+    if (rc != WOLFSSL_SUCCESS)
+      return make_error(ErrorCategory::config, "cannot load trusted root certificates from \"" +
+                                                   options.root_cert_file + "\": " + wolfssl_error_text(rc));
+    wolfSSL_CTX_set_verify(ctx.get(), WOLFSSL_VERIFY_PEER, nullptr);
+  }
+
+  if (options.client_cert_file.empty() != options.client_key_file.empty())
+    return make_error(ErrorCategory::config, "a client certificate needs both sslcert and sslkey");
+  if (!options.client_cert_file.empty()) {
+    int rc = wolfSSL_CTX_use_certificate_chain_file(ctx.get(), options.client_cert_file.c_str());
+    if (rc != WOLFSSL_SUCCESS)
+      return make_error(ErrorCategory::config, "cannot load client certificate \"" +
+                                                   options.client_cert_file + "\": " + wolfssl_error_text(rc));
+    rc = wolfSSL_CTX_use_PrivateKey_file(ctx.get(), options.client_key_file.c_str(), WOLFSSL_FILETYPE_PEM);
+    if (rc != WOLFSSL_SUCCESS)
+      return make_error(ErrorCategory::config, "cannot load client key \"" + options.client_key_file +
+                                                   "\": " + wolfssl_error_text(rc));
+  }
+
+  wolfSSL_CTX_SetIORecv(ctx.get(), &TlsSession::State::recv_callback);
+  wolfSSL_CTX_SetIOSend(ctx.get(), &TlsSession::State::send_callback);
+  return std::shared_ptr<const TlsContext>(new TlsContext(options, ctx.release()));
+}
+
+}  // namespace pgstream::tls
+
+namespace pgstream::tls {
+
+TlsContext::~TlsContext() { wolfSSL_CTX_free(static_cast<WOLFSSL_CTX*>(ctx_)); }
+
+TlsSession::TlsSession(std::unique_ptr<State> state) : state_(std::move(state)) {}
+TlsSession::TlsSession(TlsSession&&) noexcept = default;
+TlsSession& TlsSession::operator=(TlsSession&&) noexcept = default;
+TlsSession::~TlsSession() = default;
+
+Result<TlsSession> TlsSession::create(std::shared_ptr<const TlsContext> context) {
+  auto state = std::make_unique<State>();
+  state->ssl = wolfSSL_new(static_cast<WOLFSSL_CTX*>(context->native()));
+  if (!state->ssl) return make_error(ErrorCategory::tls, "cannot create a TLS session (out of memory?)");
+  wolfSSL_SetIOReadCtx(state->ssl, state.get());
+  wolfSSL_SetIOWriteCtx(state->ssl, state.get());
+
+  const TlsOptions& o = context->options();
+  if (o.send_sni && !o.server_name.empty() && !is_ip_literal(o.server_name)) {
+    if (wolfSSL_UseSNI(state->ssl, WOLFSSL_SNI_HOST_NAME, o.server_name.data(),
+                       static_cast<unsigned short>(o.server_name.size())) != WOLFSSL_SUCCESS)
+      return make_error(ErrorCategory::tls, "cannot set the TLS server name indication");
+  }
+  if (o.alpn_postgresql) {
+    char alpn[] = "postgresql";
+    if (wolfSSL_UseALPN(state->ssl, alpn, sizeof alpn - 1, WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS)
+      return make_error(ErrorCategory::tls, "cannot offer ALPN \"postgresql\"");
+  }
+  state->context = std::move(context);
+  return TlsSession(std::move(state));
+}
+
+void TlsSession::feed_ciphertext(std::span<const std::byte> bytes) {
+  // Compact first so the buffer stays as large as one burst, not the whole session.
+  if (state_->in_pos > 0 && state_->in_pos * 2 >= state_->in.size()) {
+    state_->in.erase(state_->in.begin(), state_->in.begin() + static_cast<std::ptrdiff_t>(state_->in_pos));
+    state_->in_pos = 0;
+  }
+  state_->in.insert(state_->in.end(), bytes.begin(), bytes.end());
+}
+
+std::span<const std::byte> TlsSession::outgoing_ciphertext() const noexcept {
+  return std::span<const std::byte>(state_->out).subspan(state_->out_pos);
+}
+
+void TlsSession::consume_outgoing(std::size_t n) noexcept {
+  state_->out_pos = std::min(state_->out_pos + n, state_->out.size());
+  if (state_->out_pos == state_->out.size()) {
+    state_->out.clear();
+    state_->out_pos = 0;
+  }
+}
+
+bool TlsSession::handshake_done() const noexcept { return state_->done; }
+
+namespace {
+
+// libpq's verify-full: the certificate must name the host the user asked for (IP SAN for an IP
+// literal; DNS SAN, else CN, for a name; wildcards as in RFC 6125).
+Result<void> check_server_name(WOLFSSL* ssl, const std::string& name) {
+  WOLFSSL_X509_CHAIN* chain = wolfSSL_get_peer_chain(ssl);
+  if (!chain || wolfSSL_get_chain_count(chain) < 1)
+    return make_error(ErrorCategory::tls, "server sent no certificate");
+  WOLFSSL_X509* leaf = wolfSSL_get_chain_X509(chain, 0);
+  if (!leaf) return make_error(ErrorCategory::tls, "cannot parse the server certificate");
+  int ok = is_ip_literal(name) ? wolfSSL_X509_check_ip_asc(leaf, name.c_str(), 0)
+                               : wolfSSL_X509_check_host(leaf, name.data(), name.size(), 0, nullptr);
+  wolfSSL_X509_free(leaf);
+  if (ok != WOLFSSL_SUCCESS)
+    return make_error(ErrorCategory::tls, "server certificate does not match host name \"" + name +
+                                              "\" (sslmode=verify-full)");
+  return {};
+}
+
+}  // namespace
+
+Result<bool> TlsSession::handshake() {
+  if (state_->done) return true;
+  const int rc = wolfSSL_connect(state_->ssl);
+  if (rc != WOLFSSL_SUCCESS) {
+    const int err = wolfSSL_get_error(state_->ssl, rc);
+    if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE) return false;
+    if (is_verification_error(err))
+      return make_error(ErrorCategory::tls,
+                        "server certificate verification failed: " + wolfssl_error_text(err));
+    return make_error(ErrorCategory::tls, "TLS handshake failed: " + wolfssl_error_text(err));
+  }
+  const TlsOptions& o = state_->context->options();
+  if (o.verify == VerifyMode::verify_full) {
+    if (o.server_name.empty())
+      return make_error(ErrorCategory::config, "sslmode=verify-full needs a host name to check");
+    if (auto r = check_server_name(state_->ssl, o.server_name); !r) return std::unexpected(r.error());
+  }
+  state_->done = true;
+  return true;
+}
+
+Result<void> TlsSession::write_plaintext(std::span<const std::byte> plaintext) {
+  std::size_t off = 0;
+  while (off < plaintext.size()) {
+    const int chunk = static_cast<int>(std::min<std::size_t>(plaintext.size() - off, 1 << 30));
+    const int rc = wolfSSL_write(state_->ssl, plaintext.data() + off, chunk);
+    if (rc <= 0) {
+      const int err = wolfSSL_get_error(state_->ssl, rc);
+      return make_error(ErrorCategory::tls, "TLS write failed: " + wolfssl_error_text(err));
+    }
+    off += static_cast<std::size_t>(rc);
+  }
+  return {};
+}
+
+Result<std::size_t> TlsSession::read_plaintext(std::span<std::byte> out) {
+  if (out.empty()) return std::size_t{0};
+  const int chunk = static_cast<int>(std::min<std::size_t>(out.size(), 1 << 30));
+  const int rc = wolfSSL_read(state_->ssl, out.data(), chunk);
+  if (rc > 0) return static_cast<std::size_t>(rc);
+  const int err = wolfSSL_get_error(state_->ssl, rc);
+  if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE) return std::size_t{0};
+  if (err == WOLFSSL_ERROR_ZERO_RETURN)
+    return make_error(ErrorCategory::io, "server closed the TLS session");
+  return make_error(ErrorCategory::tls, "TLS read failed: " + wolfssl_error_text(err));
+}
+
+std::size_t TlsSession::buffered_plaintext() const noexcept {
+  const int n = wolfSSL_pending(state_->ssl);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+void TlsSession::shutdown() noexcept {
+  if (state_->done) (void)wolfSSL_shutdown(state_->ssl);
+}
+
+std::vector<std::byte> TlsSession::peer_certificate_der() const {
+  WOLFSSL_X509_CHAIN* chain = state_->done ? wolfSSL_get_peer_chain(state_->ssl) : nullptr;
+  if (!chain || wolfSSL_get_chain_count(chain) < 1) return {};
+  const int len = wolfSSL_get_chain_length(chain, 0);
+  const auto* der = reinterpret_cast<const std::byte*>(wolfSSL_get_chain_cert(chain, 0));
+  if (!der || len <= 0) return {};
+  return std::vector<std::byte>(der, der + len);
+}
+
+std::string TlsSession::protocol_version() const { return wolfSSL_get_version(state_->ssl); }
+
+std::string TlsSession::cipher() const {
+  const char* c = wolfSSL_get_cipher_name(state_->ssl);
+  return c ? c : "";
+}
+
+std::string TlsSession::alpn_protocol() const {
+  char* name = nullptr;
+  unsigned short size = 0;
+  if (wolfSSL_ALPN_GetProtocol(state_->ssl, &name, &size) != WOLFSSL_SUCCESS || !name) return {};
+  return std::string(name, size);
+}
+
+}  // namespace pgstream::tls
