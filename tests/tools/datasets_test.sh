@@ -13,7 +13,8 @@
 set -euo pipefail
 src=$(cd "${1:?usage: datasets_test.sh SOURCE_DIR [MAKE_CERT_TOOL] [WORK_DIR]}" && pwd)
 cert_tool=${2:-}
-work=${3:-$(mktemp -d /tmp/pgstream-datasets.XXXXXX)}
+own_work=0
+if [[ -n ${3:-} ]]; then work=$3; else work=$(mktemp -d /tmp/pgstream-datasets.XXXXXX); own_work=1; fi
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 ds=$src/datasets
@@ -24,7 +25,10 @@ cleanup() {
   local rc=$?
   if ((started)); then "$src/tools/scratch-postgres" stop "$scratch" >/dev/null 2>&1 || true; fi
   # Keep the generated files of a failed run for a look; drop them otherwise.
-  if ((rc == 0)); then rm -rf "$work/iso" "$work"/*.jsonl "$work"/*.jsonl.gz; fi
+  if ((rc == 0)); then
+    rm -rf "$work/iso" "$work"/*.jsonl "$work"/*.jsonl.gz
+    if ((own_work)); then rm -rf "$work"; fi
+  fi
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
