@@ -190,7 +190,8 @@ std::string_view ScramClient::mechanism() const noexcept {
 
 Result<std::string> ScramClient::handle_server_first(std::string_view server_first) {
   if (state_ != State::awaiting_server_first) {
-    return auth_error("SCRAM: the server sent a second server-first-message");
+    return auth_error(state_ == State::failed ? "SCRAM: the exchange already failed; start a new connection"
+                                              : "SCRAM: the server sent a second server-first-message");
   }
   state_ = State::failed;  // until proven otherwise
 
@@ -278,7 +279,8 @@ Result<std::string> ScramClient::handle_server_first(std::string_view server_fir
 
 Result<void> ScramClient::handle_server_final(std::string_view server_final) {
   if (state_ != State::awaiting_server_final) {
-    return auth_error("SCRAM: the server sent its final message before the client's proof");
+    return auth_error(state_ == State::failed ? "SCRAM: the exchange already failed; start a new connection"
+                                              : "SCRAM: the server sent its final message out of turn");
   }
   state_ = State::failed;
   std::string_view rest = server_final;
