@@ -1,0 +1,32 @@
+#pragma once
+// Bytes of one input file: plain, gzip (.gz) or zstd (.zst), or stdin for "-". Decompression is
+// streamed, so memory does not grow with the file.
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "pgstream/result.hpp"
+
+namespace pgstream::load {
+
+class InputReader {
+ public:
+  [[nodiscard]] static Result<InputReader> open(const std::string& path);
+  InputReader(InputReader&&) noexcept;
+  InputReader& operator=(InputReader&&) noexcept;
+  ~InputReader();
+
+  // Up to into.size() bytes; 0 at the end of the input.
+  [[nodiscard]] Result<std::size_t> read(std::span<char> into);
+  [[nodiscard]] const std::string& path() const noexcept;
+
+  struct Impl;
+
+ private:
+  explicit InputReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pgstream::load

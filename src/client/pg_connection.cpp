@@ -1,0 +1,529 @@
+#include "pgstream/client/pg_connection.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include "pgstream/client/pgpass.hpp"
+#include "pgstream/client/socket.hpp"
+#include "pgstream/protocol/backend.hpp"
+#include "pgstream/protocol/frontend.hpp"
+#include "pgstream/tls/tls_session.hpp"
+
+namespace pgstream::client {
+namespace {
+
+namespace be = protocol;
+namespace fe = protocol::frontend;
+
+// The bytes of one session: plain socket, or TLS over it.
+class Transport {
+ public:
+  explicit Transport(Socket s) : socket_(std::move(s)) {}
+
+  [[nodiscard]] int fd() const noexcept { return socket_.fd(); }
+  [[nodiscard]] bool encrypted() const noexcept { return tls_.has_value(); }
+  [[nodiscard]] tls::TlsSession* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
+
+  Result<void> send_raw(std::span<const std::byte> bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::send(socket_.fd(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return make_error(ErrorCategory::io, std::string("could not send data to server: ") + std::strerror(errno));
+      }
+      bytes = bytes.subspan(static_cast<std::size_t>(n));
+    }
+    return {};
+  }
+
+  // Some bytes from the socket: > 0, or an error (the server closing is an io error).
+  Result<std::size_t> recv_raw(std::span<std::byte> into) {
+    for (;;) {
+      const ssize_t n = ::recv(socket_.fd(), into.data(), into.size(), 0);
+      if (n > 0) return static_cast<std::size_t>(n);
+      if (n == 0) return make_error(ErrorCategory::io, "server closed the connection unexpectedly");
+      if (errno == EINTR) continue;
+      return make_error(ErrorCategory::io, std::string("could not receive data from server: ") + std::strerror(errno));
+    }
+  }
+
+  Result<void> flush_tls() {
+    auto out = tls_->outgoing_ciphertext();
+    if (out.empty()) return {};
+    if (auto r = send_raw(out); !r) return r;
+    tls_->consume_outgoing(out.size());
+    return {};
+  }
+
+  Result<void> start_tls(std::shared_ptr<const tls::TlsContext> ctx) {
+    auto session = tls::TlsSession::create(std::move(ctx));
+    if (!session) return std::unexpected(session.error());
+    tls_.emplace(std::move(*session));
+    std::array<std::byte, 16384> buf;
+    for (;;) {
+      auto done = tls_->handshake();
+      if (auto r = flush_tls(); !r) return r;
+      if (!done) return std::unexpected(done.error());
+      if (*done) return {};
+      auto n = recv_raw(buf);
+      if (!n) return std::unexpected(n.error());
+      tls_->feed_ciphertext(std::span(buf).first(*n));
+    }
+  }
+
+  Result<void> send(std::span<const std::byte> bytes) {
+    if (!tls_) return send_raw(bytes);
+    if (auto r = tls_->write_plaintext(bytes); !r) return r;
+    return flush_tls();
+  }
+
+  Result<std::size_t> recv(std::span<std::byte> into) {
+    if (!tls_) return recv_raw(into);
+    std::array<std::byte, 16384> cipher;
+    for (;;) {
+      auto n = tls_->read_plaintext(into);
+      if (!n) return n;
+      if (*n > 0) return n;
+      if (auto r = flush_tls(); !r) return std::unexpected(r.error());  // e.g. a key update answer
+      auto got = recv_raw(cipher);
+      if (!got) return got;
+      tls_->feed_ciphertext(std::span(cipher).first(*got));
+    }
+  }
+
+  void shutdown_tls() noexcept {
+    if (!tls_) return;
+    tls_->shutdown();
+    (void)flush_tls();
+  }
+
+ private:
+  Socket socket_;
+  std::optional<tls::TlsSession> tls_;
+};
+
+std::span<const std::byte> as_bytes(const std::string& s) {
+  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+std::string home_file(const Environment& env, const char* rel) {
+  auto home = env.home_directory();
+  return home ? (std::filesystem::path(*home) / rel).string() : std::string();
+}
+
+// libpq's TLS settings for an sslmode: what is verified, and where trusted roots come from.
+Result<tls::TlsOptions> tls_options_for(const ConnInfo& info, const Endpoint& ep, const Environment& env) {
+  tls::TlsOptions o;
+  const SslMode mode = info.sslmode.value_or(SslMode::prefer);
+  std::string root = info.sslrootcert.value_or("");
+  const std::string default_root = home_file(env, ".postgresql/root.crt");
+  if (root.empty() && !default_root.empty() && std::filesystem::exists(default_root)) root = default_root;
+  switch (mode) {
+    case SslMode::verify_full: o.verify = tls::VerifyMode::verify_full; break;
+    case SslMode::verify_ca: o.verify = tls::VerifyMode::verify_ca; break;
+    case SslMode::require:
+      // As libpq: with a root certificate available, require behaves like verify-ca.
+      o.verify = root.empty() ? tls::VerifyMode::none : tls::VerifyMode::verify_ca;
+      break;
+    default: o.verify = tls::VerifyMode::none; break;
+  }
+  if (o.verify != tls::VerifyMode::none && root.empty())
+    return make_error(ErrorCategory::config,
+                      "sslmode=" + std::string(to_string(mode)) + " needs a root certificate: \"" + default_root +
+                          "\" does not exist; set sslrootcert=FILE (or sslrootcert=system)");
+  o.root_cert_file = root;
+  o.client_cert_file = info.sslcert.value_or("");
+  o.client_key_file = info.sslkey.value_or("");
+  if (o.client_cert_file.empty()) {  // libpq's default client certificate, used when present
+    auto crt = home_file(env, ".postgresql/postgresql.crt");
+    auto key = home_file(env, ".postgresql/postgresql.key");
+    if (!crt.empty() && std::filesystem::exists(crt) && std::filesystem::exists(key)) {
+      o.client_cert_file = crt;
+      o.client_key_file = key;
+    }
+  }
+  o.server_name = ep.host.empty() ? ep.hostaddr : ep.host;
+  o.send_sni = info.sslsni.value_or(true);
+  auto version = [](std::optional<TlsVersion> v, tls::TlsVersion dflt) {
+    if (!v) return dflt;
+    return *v == TlsVersion::tls1_3 ? tls::TlsVersion::tls1_3 : tls::TlsVersion::tls1_2;
+  };
+  o.min_version = version(info.ssl_min_protocol_version, tls::TlsVersion::tls1_2);
+  o.max_version = info.ssl_max_protocol_version ? version(info.ssl_max_protocol_version, tls::TlsVersion::any)
+                                                : tls::TlsVersion::any;
+  o.alpn_postgresql = info.sslnegotiation.value_or(SslNegotiation::postgres) == SslNegotiation::direct;
+  return o;
+}
+
+}  // namespace
+
+struct PgConnection::Impl {
+  std::optional<Transport> transport;
+  std::string send_buffer;
+  std::vector<std::byte> recv_buffer = std::vector<std::byte>(64 * 1024);
+  std::size_t recv_start = 0;
+  std::size_t recv_end = 0;
+  protocol::FrameLimits limits;
+  SessionInfo session;
+  std::string endpoint;
+  std::vector<SocketAddress> addresses;  // for CancelRequest
+  bool open = false;
+
+  Result<void> flush() {
+    if (!open) return make_error(ErrorCategory::io, "connection is closed");
+    if (send_buffer.empty()) return {};
+    auto r = transport->send(as_bytes(send_buffer));
+    send_buffer.clear();
+    if (!r) open = false;
+    return r;
+  }
+
+  Result<protocol::Frame> recv() {
+    if (!open) return make_error(ErrorCategory::io, "connection is closed");
+    for (;;) {
+      auto r = protocol::next_frame(std::span(recv_buffer).subspan(recv_start, recv_end - recv_start), limits);
+      if (r.complete()) {
+        recv_start += r.consumed();
+        return r.frame;
+      }
+      if (r.status == protocol::FrameStatus::error) {
+        open = false;
+        return std::unexpected(r.to_error());
+      }
+      // Make room for what the frame still needs: slide to the front, grow only for big frames.
+      const std::size_t have = recv_end - recv_start;
+      if (recv_start > 0 && (recv_end + r.needed > recv_buffer.size() || recv_start == recv_end)) {
+        std::memmove(recv_buffer.data(), recv_buffer.data() + recv_start, have);
+        recv_start = 0;
+        recv_end = have;
+      }
+      if (recv_end + r.needed > recv_buffer.size()) recv_buffer.resize(recv_end + r.needed);
+      auto n = transport->recv(std::span(recv_buffer).subspan(recv_end));
+      if (!n) {
+        open = false;
+        return std::unexpected(n.error());
+      }
+      recv_end += *n;
+    }
+  }
+};
+
+Result<ConnectionBuilder> ConnectionBuilder::from_conninfo(std::string_view conninfo, const Environment& env) {
+  auto parsed = parse_conninfo(conninfo);
+  if (!parsed) return std::unexpected(parsed.error());
+  auto resolved = resolve(std::move(*parsed), env);
+  if (!resolved) return std::unexpected(resolved.error());
+  return ConnectionBuilder(std::move(*resolved));
+}
+
+namespace {
+
+enum class Encryption : std::uint8_t { none, tls };
+
+// Opens one endpoint with one encryption choice and runs start-up to ReadyForQuery.
+Result<std::unique_ptr<PgConnection::Impl>> open_endpoint(const ConnectionBuilder& b, const Endpoint& ep,
+                                                          Encryption encryption, const Environment& env) {
+  const ConnInfo& info = b.info();
+  auto addresses = ep.kind == EndpointKind::unix_socket ? resolve(ep.host, "", ep.port)
+                                                         : resolve(ep.host, ep.hostaddr, ep.port);
+  if (!addresses) return std::unexpected(addresses.error());
+  std::optional<std::chrono::milliseconds> timeout;
+  if (info.connect_timeout && *info.connect_timeout > 0)
+    timeout = std::chrono::seconds(std::max(2, *info.connect_timeout));  // libpq's minimum of 2 s
+  KeepaliveOptions ka;
+  ka.enabled = info.keepalives.value_or(true);
+  if (info.keepalives_idle.value_or(0) > 0) ka.idle_seconds = info.keepalives_idle;
+  if (info.keepalives_interval.value_or(0) > 0) ka.interval_seconds = info.keepalives_interval;
+  if (info.keepalives_count.value_or(0) > 0) ka.count = info.keepalives_count;
+  auto socket = connect_blocking(*addresses, timeout, ka);
+  if (!socket) return std::unexpected(socket.error());
+
+  auto impl = std::make_unique<PgConnection::Impl>();
+  impl->limits = b.limits();
+  impl->addresses = std::move(*addresses);
+  impl->endpoint = ep.kind == EndpointKind::unix_socket ? ep.unix_socket_path()
+                                                         : std::string(ep.address()) + ":" + std::to_string(ep.port);
+  impl->transport.emplace(std::move(*socket));
+  impl->open = true;
+
+  if (encryption == Encryption::tls) {
+    auto opts = tls_options_for(info, ep, env);
+    if (!opts) return std::unexpected(opts.error());
+    auto ctx = tls::TlsContext::create(*opts);
+    if (!ctx) return std::unexpected(ctx.error());
+    if (!opts->alpn_postgresql) {
+      fe::ssl_request(impl->send_buffer);
+      if (auto r = impl->flush(); !r) return std::unexpected(r.error());
+      std::byte answer{};
+      auto n = impl->transport->recv(std::span(&answer, 1));
+      if (!n) return std::unexpected(n.error());
+      if (answer == std::byte{'N'})
+        return make_error(ErrorCategory::tls, "server does not support SSL, but SSL was required");
+      if (answer != std::byte{'S'})
+        return make_error(ErrorCategory::protocol, "received invalid response to SSL negotiation: " +
+                                                       std::to_string(static_cast<int>(answer)));
+    }
+    if (auto r = impl->transport->start_tls(*ctx); !r) return std::unexpected(r.error());
+  }
+
+  StartupOptions so;
+  so.user = info.user.value_or("");
+  so.database = info.dbname.value_or(so.user);
+  so.application_name = info.effective_application_name().value_or("");
+  so.options = info.options.value_or("");
+  so.parameters = b.extra_parameters();
+  if (info.client_encoding) so.parameters.emplace_back("client_encoding", *info.client_encoding);
+  {
+    auto choice = choose_password(info, ep);
+    if (!choice.warning.empty()) {
+      // libpq prints this on stderr and goes on without the file; we surface it as a notice.
+      ServerErrorFields w;
+      w.severity = "WARNING";
+      w.message = choice.warning;
+      impl->session.notices.push_back(std::move(w));
+    }
+    so.password = std::move(choice.password);
+  }
+  if (info.require_auth) so.require_auth = *info.require_auth;
+  so.channel_binding = info.channel_binding.value_or(ChannelBinding::prefer);
+  so.min_protocol = info.min_protocol_version.value_or(kProtocol30);
+  so.max_protocol = info.max_protocol_version.value_or(kProtocol30);
+  so.oauth_token = b.oauth_token_provider();
+  so.gss = b.gss_token_provider();
+
+  std::vector<std::byte> cert;
+  if (auto* t = impl->transport->tls()) cert = t->peer_certificate_der();
+  StartupMachine machine(std::move(so), std::move(cert));
+  if (auto r = machine.start(impl->send_buffer); !r) return std::unexpected(r.error());
+  if (auto r = impl->flush(); !r) return std::unexpected(r.error());
+  for (;;) {
+    auto frame = impl->recv();
+    if (!frame) return std::unexpected(frame.error());
+    auto st = machine.on_frame(*frame, impl->send_buffer);
+    if (!st) return std::unexpected(st.error());
+    if (auto r = impl->flush(); !r) return std::unexpected(r.error());
+    if (*st == StartupMachine::Status::ready) break;
+  }
+  auto notices = std::move(impl->session.notices);
+  impl->session = machine.take_session();
+  notices.insert(notices.end(), impl->session.notices.begin(), impl->session.notices.end());
+  impl->session.notices = std::move(notices);
+  return impl;
+}
+
+bool is_on(const SessionInfo& s, std::string_view name) {
+  auto it = s.parameters.find(name);
+  return it != s.parameters.end() && it->second == "on";
+}
+
+// target_session_attrs, from the parameters Postgres 14+ reports at start-up.
+bool session_matches(const SessionInfo& s, TargetSessionAttrs want) {
+  const bool standby = is_on(s, "in_hot_standby");
+  const bool read_only = standby || is_on(s, "default_transaction_read_only");
+  switch (want) {
+    case TargetSessionAttrs::any: return true;
+    case TargetSessionAttrs::read_write: return !read_only;
+    case TargetSessionAttrs::read_only: return read_only;
+    case TargetSessionAttrs::primary: return !standby;
+    case TargetSessionAttrs::standby:
+    case TargetSessionAttrs::prefer_standby: return standby;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<PgConnection> PgConnection::connect(const ConnectionBuilder& builder) {
+  const Environment& env = process_environment();
+  const ConnInfo& info = builder.info();
+  auto endpoints = make_endpoints(info, std::random_device{}());
+  if (!endpoints) return std::unexpected(endpoints.error());
+  const SslMode mode = info.sslmode.value_or(SslMode::prefer);
+  const TargetSessionAttrs want = info.target_session_attrs.value_or(TargetSessionAttrs::any);
+  std::optional<Error> last;
+  std::unique_ptr<Impl> fallback;  // prefer-standby: a non-standby to use if no standby is found
+
+  for (const Endpoint& ep : *endpoints) {
+    // libpq never asks for TLS over a Unix socket: the kernel already protects it.
+    std::vector<Encryption> attempts;
+    if (ep.kind == EndpointKind::unix_socket || mode == SslMode::disable) attempts = {Encryption::none};
+    else if (mode == SslMode::allow) attempts = {Encryption::none, Encryption::tls};
+    else if (mode == SslMode::prefer) attempts = {Encryption::tls, Encryption::none};
+    else attempts = {Encryption::tls};
+
+    for (Encryption enc : attempts) {
+      auto impl = open_endpoint(builder, ep, enc, env);
+      if (!impl) {
+        last = impl.error();
+        // As libpq: prefer retries without TLS after any failure of the TLS attempt; allow
+        // retries with TLS only when the server refused the plain session (pg_hba hostssl).
+        if (mode == SslMode::allow && enc == Encryption::none && impl.error().category() != ErrorCategory::server)
+          break;
+        continue;
+      }
+      if (!session_matches((*impl)->session, want)) {
+        if (want == TargetSessionAttrs::prefer_standby && !fallback) fallback = std::move(*impl);
+        last = Error(ErrorCategory::config, "server at " + (*impl)->endpoint + " does not match target_session_attrs=" +
+                                                std::string(to_string(want)));
+        break;
+      }
+      return PgConnection(std::move(*impl));
+    }
+  }
+  if (fallback) return PgConnection(std::move(fallback));
+  return std::unexpected(last.value_or(Error(ErrorCategory::config, "no host to connect to")));
+}
+
+Result<PgConnection> PgConnection::connect(std::string_view conninfo) {
+  auto b = ConnectionBuilder::from_conninfo(conninfo);
+  if (!b) return std::unexpected(b.error());
+  return connect(*b);
+}
+
+PgConnection::PgConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PgConnection::PgConnection(PgConnection&&) noexcept = default;
+PgConnection& PgConnection::operator=(PgConnection&&) noexcept = default;
+PgConnection::~PgConnection() { close(); }
+
+std::string& PgConnection::send_buffer() noexcept { return impl_->send_buffer; }
+Result<void> PgConnection::flush() { return impl_->flush(); }
+Result<protocol::Frame> PgConnection::recv() { return impl_->recv(); }
+
+void PgConnection::close() noexcept {
+  if (!impl_ || !impl_->open) return;
+  impl_->send_buffer.clear();
+  fe::terminate(impl_->send_buffer);
+  (void)impl_->flush();
+  impl_->transport->shutdown_tls();
+  impl_->open = false;
+  impl_->transport.reset();
+}
+
+bool PgConnection::is_open() const noexcept { return impl_ && impl_->open; }
+bool PgConnection::encrypted() const noexcept { return impl_ && impl_->transport && impl_->transport->encrypted(); }
+std::string PgConnection::tls_version() const {
+  if (!encrypted()) return {};
+  return impl_->transport->tls()->protocol_version();
+}
+const SessionInfo& PgConnection::session() const noexcept { return impl_->session; }
+const std::string& PgConnection::endpoint_description() const noexcept { return impl_->endpoint; }
+
+std::string_view PgConnection::parameter(std::string_view name) const {
+  auto it = impl_->session.parameters.find(name);
+  return it == impl_->session.parameters.end() ? std::string_view{} : std::string_view(it->second);
+}
+
+Result<void> PgConnection::cancel() {
+  auto socket = connect_blocking(impl_->addresses, std::chrono::seconds(10), KeepaliveOptions{});
+  if (!socket) return std::unexpected(socket.error());
+  std::string msg;
+  if (auto r = fe::cancel_request(msg, impl_->session.backend_pid, impl_->session.cancel_key); !r) return r;
+  Transport t(std::move(*socket));
+  if (auto r = t.send_raw(as_bytes(msg)); !r) return r;
+  // The server closes the socket when it has processed the request; wait for that.
+  std::byte b;
+  (void)::recv(t.fd(), &b, 1, 0);
+  return {};
+}
+
+Result<TextResult> PgConnection::simple_query(std::string_view sql) {
+  if (auto r = fe::query(impl_->send_buffer, sql); !r) return std::unexpected(r.error());
+  if (auto r = flush(); !r) return std::unexpected(r.error());
+  TextResult result;
+  std::optional<Error> error;
+  for (;;) {
+    auto frame = recv();
+    if (!frame) return std::unexpected(frame.error());
+    switch (frame->type) {
+      case 'T': {
+        auto rd = be::RowDescription::parse(*frame);
+        if (!rd) return std::unexpected(rd.error());
+        result.columns.clear();
+        for (const auto& field : *rd) result.columns.emplace_back(field.name);
+        break;
+      }
+      case 'D': {
+        auto row = be::DataRow::parse(*frame);
+        if (!row) return std::unexpected(row.error());
+        auto& out = result.rows.emplace_back();
+        for (const auto& value : *row) {
+          if (value.is_null()) out.emplace_back(std::nullopt);
+          else out.emplace_back(std::string(reinterpret_cast<const char*>(value.bytes().data()), value.bytes().size()));
+        }
+        break;
+      }
+      case 'C': {
+        auto cc = be::CommandComplete::parse(*frame);
+        if (!cc) return std::unexpected(cc.error());
+        result.command_tag = std::string(cc->tag());
+        break;
+      }
+      case 'E': {
+        auto e = be::ErrorResponse::parse(*frame);
+        if (!e) return std::unexpected(e.error());
+        if (!error) error = e->to_error();
+        break;
+      }
+      case 'G': {  // COPY FROM STDIN inside a simple query: refuse, we have no data
+        if (auto r = fe::copy_fail(impl_->send_buffer, "simple_query does not send COPY data"); !r)
+          return std::unexpected(r.error());
+        if (auto r = flush(); !r) return std::unexpected(r.error());
+        break;
+      }
+      case 'Z':
+        if (error) return std::unexpected(*error);
+        return result;
+      default:
+        break;  // notices, parameter changes, notifications, CopyOut data: not collected here
+    }
+  }
+}
+
+Result<std::uint64_t> PgConnection::copy_in(std::string_view copy_sql, std::span<const std::byte> data) {
+  if (auto r = fe::query(impl_->send_buffer, copy_sql); !r) return std::unexpected(r.error());
+  if (auto r = flush(); !r) return std::unexpected(r.error());
+  std::optional<Error> error;
+  std::uint64_t rows = 0;
+  for (;;) {
+    auto frame = recv();
+    if (!frame) return std::unexpected(frame.error());
+    switch (frame->type) {
+      case 'G': {
+        constexpr std::size_t chunk = 256 * 1024;
+        for (std::size_t off = 0; off < data.size(); off += chunk) {
+          if (auto r = fe::copy_data(impl_->send_buffer, data.subspan(off, std::min(chunk, data.size() - off))); !r)
+            return std::unexpected(r.error());
+          if (auto r = flush(); !r) return std::unexpected(r.error());
+        }
+        fe::copy_done(impl_->send_buffer);
+        if (auto r = flush(); !r) return std::unexpected(r.error());
+        break;
+      }
+      case 'C': {
+        auto cc = be::CommandComplete::parse(*frame);
+        if (!cc) return std::unexpected(cc.error());
+        rows = cc->rows().value_or(0);
+        break;
+      }
+      case 'E': {
+        auto e = be::ErrorResponse::parse(*frame);
+        if (!e) return std::unexpected(e.error());
+        if (!error) error = e->to_error();
+        break;
+      }
+      case 'Z':
+        if (error) return std::unexpected(*error);
+        return rows;
+      default:
+        break;
+    }
+  }
+}
+
+}  // namespace pgstream::client

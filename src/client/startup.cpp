@@ -1,0 +1,303 @@
+#include "pgstream/client/startup.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+#include "pgstream/auth/channel_binding.hpp"
+#include "pgstream/auth/md5.hpp"
+#include "pgstream/auth/scram.hpp"
+#include "pgstream/protocol/backend.hpp"
+#include "pgstream/protocol/frame.hpp"
+#include "pgstream/protocol/frontend.hpp"
+
+namespace pgstream::client {
+
+std::string_view to_string(AuthOutcome a) noexcept {
+  switch (a) {
+    case AuthOutcome::trust: return "trust";
+    case AuthOutcome::cleartext: return "password";
+    case AuthOutcome::md5: return "md5";
+    case AuthOutcome::scram_sha_256: return "SCRAM-SHA-256";
+    case AuthOutcome::scram_sha_256_plus: return "SCRAM-SHA-256-PLUS";
+    case AuthOutcome::oauth: return "OAUTHBEARER";
+    case AuthOutcome::gss: return "GSSAPI";
+    case AuthOutcome::sspi: return "SSPI";
+  }
+  return "?";
+}
+
+namespace {
+
+using protocol::Frame;
+namespace be = protocol;
+namespace fe = protocol::frontend;
+
+std::unexpected<Error> auth_error(std::string message) { return make_error(ErrorCategory::auth, std::move(message)); }
+
+std::string_view as_text(std::span<const std::byte> b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+}  // namespace
+
+struct StartupMachine::Impl {
+  enum class Phase : std::uint8_t { initial, authenticating, sasl, after_auth, ready, failed };
+
+  StartupOptions options;
+  std::vector<std::byte> server_cert;
+  SessionInfo session;
+  Phase phase = Phase::initial;
+  std::optional<auth::ScramClient> scram;
+  bool oauth_in_progress = false;
+  bool authenticated_by_method = false;  // a password, SASL or GSS exchange happened
+
+  [[nodiscard]] bool encrypted() const noexcept { return !server_cert.empty(); }
+
+  Result<void> permit(AuthMethod method, std::string_view what) const {
+    if (!options.require_auth.permits(method))
+      return auth_error("authentication method requirement \"" + to_string(options.require_auth) +
+                        "\" failed: server requested " + std::string(what) + " authentication");
+    if (options.channel_binding == ChannelBinding::require && method != AuthMethod::scram_sha_256)
+      return auth_error("channel binding required, but server requested " + std::string(what) +
+                        " authentication, which cannot bind to the TLS channel");
+    return {};
+  }
+
+  Result<void> need_password(std::string_view what) const {
+    if (!options.password)
+      return auth_error("server requested " + std::string(what) +
+                        " authentication, but no password was supplied (password=, PGPASSWORD or ~/.pgpass)");
+    return {};
+  }
+
+  Result<void> start_sasl(const be::Authentication& offer, std::string& out) {
+    bool has_scram = false, has_plus = false, has_oauth = false;
+    std::string offered;
+    for (std::string_view m : offer.sasl_mechanisms()) {
+      if (!offered.empty()) offered += ", ";
+      offered += m;
+      has_scram |= m == "SCRAM-SHA-256";
+      has_plus |= m == "SCRAM-SHA-256-PLUS";
+      has_oauth |= m == "OAUTHBEARER";
+    }
+    const bool use_plus = has_plus && encrypted() && options.channel_binding != ChannelBinding::disable;
+    if (has_scram || use_plus) {
+      if (auto r = permit(AuthMethod::scram_sha_256, "SASL (SCRAM-SHA-256)"); !r) return r;
+      if (options.channel_binding == ChannelBinding::require && !use_plus)
+        return auth_error(encrypted() ? "channel binding required, but the server did not offer SCRAM-SHA-256-PLUS"
+                                      : "channel binding required, but the connection is not encrypted (sslmode)");
+      if (auto r = need_password("SCRAM-SHA-256"); !r) return r;
+      std::vector<std::byte> binding;
+      if (use_plus) {
+        auto hash = auth::tls_server_end_point_hash(server_cert);
+        if (!hash) return std::unexpected(hash.error());
+        binding = std::move(*hash);
+      }
+      auth::ScramConfig cfg;
+      cfg.password = *options.password;
+      cfg.channel_binding = use_plus ? auth::ChannelBindingMode::tls_server_end_point : auth::ChannelBindingMode::none;
+      cfg.binding_data = binding;
+      // Offered -PLUS that we will not use over TLS ("y,,") lets the server spot a downgrade.
+      cfg.server_offers_plus = has_plus && encrypted() && options.channel_binding != ChannelBinding::disable;
+      auto client = auth::ScramClient::create(cfg);
+      if (!client) return std::unexpected(client.error());
+      scram.emplace(std::move(*client));
+      session.auth = use_plus ? AuthOutcome::scram_sha_256_plus : AuthOutcome::scram_sha_256;
+      phase = Phase::sasl;
+      return fe::sasl_initial_response(out, scram->mechanism(), std::string_view(scram->client_first_message()));
+    }
+    if (has_oauth && options.oauth_token) {
+      if (auto r = permit(AuthMethod::oauth, "OAUTHBEARER"); !r) return r;
+      auto token = options.oauth_token();
+      if (!token) return std::unexpected(token.error());
+      // RFC 7628 client initial response: gs2 header, then auth=Bearer <token>, kvsep-delimited.
+      std::string initial = "n,,\x01" "auth=Bearer " + *token + "\x01\x01";
+      session.auth = AuthOutcome::oauth;
+      oauth_in_progress = true;
+      phase = Phase::sasl;
+      return fe::sasl_initial_response(out, "OAUTHBEARER", std::string_view(initial));
+    }
+    return auth_error("server offered SASL mechanisms " + offered +
+                      (has_oauth ? " (OAUTHBEARER needs an OAuth token provider)" : "") +
+                      ", none of which this client can use");
+  }
+
+  Result<Status> on_authentication(const Frame& frame, std::string& out) {
+    auto auth = be::Authentication::parse(frame);
+    if (!auth) return std::unexpected(auth.error());
+    using K = protocol::AuthRequest;
+    switch (auth->request()) {
+      case K::ok: {
+        if (phase == Phase::sasl && scram && !scram->complete())
+          return auth_error("server accepted the session before finishing SCRAM authentication");
+        if (!authenticated_by_method) {
+          if (!options.require_auth.permits(AuthMethod::none))
+            return auth_error("authentication method requirement \"" + to_string(options.require_auth) +
+                              "\" failed: server did not complete authentication");
+          if (options.channel_binding == ChannelBinding::require)
+            return auth_error("channel binding required, but server authenticated client without channel binding");
+        }
+        phase = Phase::after_auth;
+        return Status::in_progress;
+      }
+      case K::cleartext_password: {
+        if (auto r = permit(AuthMethod::password, "password"); !r) return std::unexpected(r.error());
+        if (auto r = need_password("password"); !r) return std::unexpected(r.error());
+        session.auth = AuthOutcome::cleartext;
+        authenticated_by_method = true;
+        if (auto r = fe::password_message(out, *options.password); !r) return std::unexpected(r.error());
+        return Status::in_progress;
+      }
+      case K::md5_password: {
+        if (auto r = permit(AuthMethod::md5, "md5"); !r) return std::unexpected(r.error());
+        if (auto r = need_password("md5"); !r) return std::unexpected(r.error());
+        auto response = auth::md5_password_response(options.user, *options.password, auth->md5_salt());
+        if (!response) return std::unexpected(response.error());
+        session.auth = AuthOutcome::md5;
+        authenticated_by_method = true;
+        if (auto r = fe::password_message(out, *response); !r) return std::unexpected(r.error());
+        return Status::in_progress;
+      }
+      case K::sasl: {
+        if (phase == Phase::sasl) return make_error(ErrorCategory::protocol, "server restarted SASL authentication");
+        authenticated_by_method = true;
+        if (auto r = start_sasl(*auth, out); !r) return std::unexpected(r.error());
+        return Status::in_progress;
+      }
+      case K::sasl_continue: {
+        if (phase != Phase::sasl) return make_error(ErrorCategory::protocol, "unexpected SASLContinue");
+        if (oauth_in_progress) {
+          // The server refused the token and explains why in JSON; answer with a lone kvsep so
+          // it ends the exchange with an ErrorResponse carrying the reason.
+          if (auto r = fe::sasl_response(out, std::string_view("\x01")); !r) return std::unexpected(r.error());
+          return Status::in_progress;
+        }
+        auto final_message = scram->handle_server_first(as_text(auth->data()));
+        if (!final_message) return std::unexpected(final_message.error());
+        if (auto r = fe::sasl_response(out, std::string_view(*final_message)); !r) return std::unexpected(r.error());
+        return Status::in_progress;
+      }
+      case K::sasl_final: {
+        if (phase != Phase::sasl || !scram) return make_error(ErrorCategory::protocol, "unexpected SASLFinal");
+        if (auto r = scram->handle_server_final(as_text(auth->data())); !r) return std::unexpected(r.error());
+        return Status::in_progress;
+      }
+      case K::gss:
+      case K::sspi: {
+        const bool sspi = auth->request() == K::sspi;
+        if (auto r = permit(sspi ? AuthMethod::sspi : AuthMethod::gss, sspi ? "SSPI" : "GSSAPI"); !r)
+          return std::unexpected(r.error());
+        if (!options.gss)
+          return auth_error(std::string("server requested ") + (sspi ? "SSPI" : "GSSAPI") +
+                            " authentication, but no GSS token provider is configured");
+        auto token = options.gss->initial_token();
+        if (!token) return std::unexpected(token.error());
+        session.auth = sspi ? AuthOutcome::sspi : AuthOutcome::gss;
+        authenticated_by_method = true;
+        if (auto r = fe::gss_response(out, protocol::Bytes(*token)); !r) return std::unexpected(r.error());
+        return Status::in_progress;
+      }
+      case K::gss_continue: {
+        if (!options.gss) return make_error(ErrorCategory::protocol, "unexpected GSSContinue");
+        auto token = options.gss->next_token(auth->data());
+        if (!token) return std::unexpected(token.error());
+        if (!token->empty())
+          if (auto r = fe::gss_response(out, protocol::Bytes(*token)); !r) return std::unexpected(r.error());
+        return Status::in_progress;
+      }
+    }
+    return make_error(ErrorCategory::unsupported, "server requested an authentication method this client does not support");
+  }
+
+  Result<Status> on_frame(const Frame& frame, std::string& out) {
+    switch (frame.type) {
+      case 'R':
+        if (phase == Phase::after_auth) return make_error(ErrorCategory::protocol, "authentication request after AuthenticationOk");
+        return on_authentication(frame, out);
+      case 'E': {
+        auto err = be::ErrorResponse::parse(frame);
+        if (!err) return std::unexpected(err.error());
+        phase = Phase::failed;
+        return std::unexpected(err->to_error());
+      }
+      case 'N': {
+        auto notice = be::NoticeResponse::parse(frame);
+        if (!notice) return std::unexpected(notice.error());
+        session.notices.push_back(notice->to_fields());
+        return Status::in_progress;
+      }
+      case 'v': {
+        auto npv = be::NegotiateProtocolVersion::parse(frame);
+        if (!npv) return std::unexpected(npv.error());
+        ProtocolVersion offered{static_cast<std::uint16_t>(npv->newest_major()), static_cast<std::uint16_t>(npv->newest_minor())};
+        if (offered < options.min_protocol)
+          return make_error(ErrorCategory::unsupported,
+                            "server supports protocol version " + to_string(offered) +
+                                ", below min_protocol_version=" + to_string(options.min_protocol));
+        session.protocol = offered;
+        for (std::string_view o : npv->unrecognized_options()) session.unsupported_options.emplace_back(o);
+        return Status::in_progress;
+      }
+      case 'S': {
+        auto ps = be::ParameterStatus::parse(frame);
+        if (!ps) return std::unexpected(ps.error());
+        session.parameters.insert_or_assign(std::string(ps->name()), std::string(ps->value()));
+        return Status::in_progress;
+      }
+      case 'K': {
+        auto key = be::BackendKeyData::parse(frame);
+        if (!key) return std::unexpected(key.error());
+        session.backend_pid = key->process_id();
+        session.cancel_key.assign(key->secret_key().begin(), key->secret_key().end());
+        return Status::in_progress;
+      }
+      case 'Z': {
+        if (phase != Phase::after_auth) return make_error(ErrorCategory::protocol, "ReadyForQuery before authentication finished");
+        auto rfq = be::ReadyForQuery::parse(frame);
+        if (!rfq) return std::unexpected(rfq.error());
+        session.transaction_status = static_cast<char>(rfq->status());
+        phase = Phase::ready;
+        return Status::ready;
+      }
+      default:
+        return make_error(ErrorCategory::protocol,
+                          std::string("unexpected message type '") + frame.type + "' during start-up");
+    }
+  }
+};
+
+StartupMachine::StartupMachine(StartupOptions options, std::vector<std::byte> tls_server_certificate)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->server_cert = std::move(tls_server_certificate);
+  impl_->session.protocol = impl_->options.max_protocol;
+}
+StartupMachine::StartupMachine(StartupMachine&&) noexcept = default;
+StartupMachine& StartupMachine::operator=(StartupMachine&&) noexcept = default;
+StartupMachine::~StartupMachine() = default;
+
+Result<void> StartupMachine::start(std::string& out) {
+  const StartupOptions& o = impl_->options;
+  std::vector<protocol::StartupParam> params;
+  params.push_back({"user", o.user});
+  if (!o.database.empty()) params.push_back({"database", o.database});
+  if (!o.application_name.empty()) params.push_back({"application_name", o.application_name});
+  if (!o.options.empty()) params.push_back({"options", o.options});
+  for (const auto& [k, v] : o.parameters) params.push_back({k, v});
+  const auto version = protocol::protocol_version(o.max_protocol.major, o.max_protocol.minor);
+  impl_->phase = Impl::Phase::authenticating;
+  return fe::startup_message(out, params, version);
+}
+
+Result<StartupMachine::Status> StartupMachine::on_frame(const protocol::Frame& frame, std::string& out) {
+  if (impl_->phase == Impl::Phase::failed || impl_->phase == Impl::Phase::ready)
+    return make_error(ErrorCategory::protocol, "start-up already finished");
+  auto r = impl_->on_frame(frame, out);
+  if (!r) impl_->phase = Impl::Phase::failed;
+  return r;
+}
+
+const SessionInfo& StartupMachine::session() const noexcept { return impl_->session; }
+SessionInfo StartupMachine::take_session() noexcept { return std::move(impl_->session); }
+
+}  // namespace pgstream::client

@@ -1,0 +1,107 @@
+// `pgstream load`: JSON lines into a table. Exit status: 0 every line loaded, 3 finished with
+// rejected lines, 1 stopped by an error (connection, auth, max-errors), 2 usage error.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "commands.hpp"
+#include "connect_options.hpp"
+#include "pgstream/load/copy_text.hpp"
+#include "pgstream/load/loader.hpp"
+
+namespace pgstream::cli {
+namespace {
+
+std::string human_bytes(std::uint64_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", n) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+void print_text_report(const load::LoadReport& r) {
+  const double rate = r.seconds > 0 ? static_cast<double>(r.rows_loaded) / r.seconds : 0;
+  std::printf("%s\n", fmt::format("loaded {} rows into {} from {} file(s): {} lines, {}, in {:.2f} s ({:.0f} rows/s)",
+                                  r.rows_loaded, r.table, r.files, r.lines_read, human_bytes(r.bytes_read), r.seconds,
+                                  rate)
+                          .c_str());
+  std::printf("%s\n", fmt::format("  batches: {}   rejected: {}   blank lines: {}", r.batches, r.rows_rejected, r.blank_lines)
+                          .c_str());
+  if (!r.rejects_path.empty()) std::printf("  rejected lines and reasons: %s\n", r.rejects_path.c_str());
+  if (!r.ignored_keys.empty()) {
+    std::string keys;
+    for (const auto& [k, n] : r.ignored_keys) keys += fmt::format("{}{} ({})", keys.empty() ? "" : ", ", k, n);
+    std::printf("  keys with no column (ignored): %s\n", keys.c_str());
+  }
+  if (r.stopped) std::printf("  STOPPED: %s\n", r.stop_reason.c_str());
+}
+
+void print_json_report(const load::LoadReport& r) {
+  std::string out = "{\"table\":";
+  load::append_json_string(out, r.table);
+  out += fmt::format(",\"files\":{},\"lines_read\":{},\"blank_lines\":{},\"rows_loaded\":{},\"rows_rejected\":{},"
+                     "\"batches\":{},\"bytes_read\":{},\"seconds\":{:.6f},\"stopped\":{}",
+                     r.files, r.lines_read, r.blank_lines, r.rows_loaded, r.rows_rejected, r.batches, r.bytes_read,
+                     r.seconds, r.stopped ? "true" : "false");
+  out += ",\"stop_reason\":";
+  load::append_json_string(out, r.stop_reason);
+  out += ",\"rejects_file\":";
+  if (r.rejects_path.empty()) out += "null";
+  else load::append_json_string(out, r.rejects_path);
+  out += ",\"ignored_keys\":{";
+  bool first = true;
+  for (const auto& [k, n] : r.ignored_keys) {
+    if (!first) out += ',';
+    first = false;
+    load::append_json_string(out, k);
+    out += fmt::format(":{}", n);
+  }
+  out += "}}\n";
+  std::fputs(out.c_str(), stdout);
+}
+
+}  // namespace
+
+void add_load_command(CLI::App& app, Action& run) {
+  auto* cmd = app.add_subcommand("load", "bulk-import JSON lines into a table (binary-safe COPY batches)");
+  struct Flags {
+    ConnectFlags conn;
+    load::LoadOptions options;
+    std::int64_t max_errors = -1;
+    bool json = false;
+  };
+  auto flags = std::make_shared<Flags>();
+  flags->conn.add_to(*cmd);
+  cmd->add_option("FILE", flags->options.files, "JSON-lines files ('-' is stdin; .gz and .zst are decompressed)")
+      ->required();
+  cmd->add_option("-t,--table", flags->options.table, "target table (schema-qualified allowed, quoted identifiers respected)")
+      ->required();
+  cmd->add_option("--batch-rows", flags->options.batch_rows, "rows per COPY transaction")
+      ->default_val(flags->options.batch_rows)
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--jsonb-column", flags->options.jsonb_column, "also store the whole line in this json/jsonb column");
+  cmd->add_option("--rejects", flags->options.rejects_path, "where rejected lines go (default: <table>.rejects.jsonl)");
+  cmd->add_option("--max-errors", flags->max_errors, "stop after N rejected lines (0: the first error stops)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--truncate", flags->options.truncate, "empty the table first, in the same transaction as the first batch");
+  cmd->add_flag("--json", flags->json, "final report as JSON on stdout");
+  cmd->callback([flags, &run] {
+    run = [flags]() -> int {
+      if (flags->max_errors >= 0) flags->options.max_errors = static_cast<std::uint64_t>(flags->max_errors);
+      auto conn = connect_or_throw(flags->conn);
+      auto report = load::run_load(conn, flags->options);
+      if (!report) throw std::runtime_error("load: " + report.error().to_string());
+      if (flags->json) print_json_report(*report);
+      else print_text_report(*report);
+      if (report->stopped) return 1;
+      return report->rows_rejected > 0 ? 3 : 0;
+    };
+  });
+}
+
+}  // namespace pgstream::cli
