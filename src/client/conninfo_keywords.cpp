@@ -471,6 +471,13 @@ const Keyword* find_keyword(std::string_view name) noexcept {
   return nullptr;
 }
 
+Error hide_value_after_secret(const Error& e, std::string_view keyword, std::string_view after_secret) {
+  if (after_secret.empty() || e.category() != ErrorCategory::config) return e;
+  return Error(ErrorCategory::config, "invalid value for " + quoted_name(keyword) +
+                                          " (not shown: it may be part of the value of " + quoted_name(after_secret) +
+                                          "; quote or percent-encode values that contain spaces or \"&\")");
+}
+
 std::string quote_for_message(std::string_view value) {
   constexpr std::size_t kMax = 64;
   std::string out = "\"";

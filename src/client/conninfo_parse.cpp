@@ -82,7 +82,9 @@ Result<ConnInfo> parse_keyword_value(std::string_view s) {
     if (kw == nullptr) {
       return make_error(ErrorCategory::config, "unknown connection option " + describe_token(keyword, after_secret));
     }
-    if (auto r = kw->set(ci, kw->name, value); !r) return std::unexpected(r.error());
+    if (auto r = kw->set(ci, kw->name, value); !r) {
+      return std::unexpected(detail::hide_value_after_secret(r.error(), kw->name, after_secret));
+    }
     after_secret = kw->secret ? kw->name : std::string_view{};
   }
   return ci;
