@@ -403,6 +403,8 @@ constexpr detail::Keyword kKeywords[] = {
     {"scram_client_key", "", true, set_unsupported<kWhyScramKeys>, never_set, render_nothing},
     {"scram_server_key", "", true, set_unsupported<kWhyScramKeys>, never_set, render_nothing},
     {"service", "PGSERVICE", false, set_unsupported<kWhyService>, never_set, render_nothing},
+    // No PGSERVICEFILE mapping: without a service it changes nothing, as in libpq.
+    {"servicefile", "", false, set_unsupported<kWhyService>, never_set, render_nothing},
     {"target_session_attrs", "PGTARGETSESSIONATTRS", false, set_enum<&CI::target_session_attrs, kTargetSessionAttrs>,
      is_set<&CI::target_session_attrs>, render_enum<&CI::target_session_attrs, kTargetSessionAttrs>},
     {"load_balance_hosts", "PGLOADBALANCEHOSTS", false, set_enum<&CI::load_balance_hosts, kLoadBalanceHosts>,

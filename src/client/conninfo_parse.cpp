@@ -93,6 +93,10 @@ Result<ConnInfo> parse_keyword_value(std::string_view s) {
 }  // namespace
 
 Result<ConnInfo> parse_conninfo(std::string_view conninfo) {
+  // libpq takes C strings, so it never sees one; every value ends up in a C string on the wire.
+  if (conninfo.find('\0') != std::string_view::npos) {
+    return make_error(ErrorCategory::config, "connection string contains a NUL byte");
+  }
   if (auto rest = detail::strip_uri_scheme(conninfo)) return detail::parse_uri(*rest);
   return parse_keyword_value(conninfo);
 }

@@ -264,6 +264,9 @@ TEST(ConninfoKeywordValue, MalformedStringsGiveOneLineErrorsNamingTheKeyword) {
       {"service=mydb", ErrorCategory::unsupported,
        "connection option \"service\" is not supported by pgstream (pg_service.conf is not read; give the "
        "connection parameters directly)"},
+      {"servicefile=/etc/pg_service.conf", ErrorCategory::unsupported,
+       "connection option \"servicefile\" is not supported by pgstream (pg_service.conf is not read; give the "
+       "connection parameters directly)"},
       {"requiressl=1", ErrorCategory::unsupported,
        "connection option \"requiressl\" is not supported by pgstream (it is deprecated; use sslmode=require)"},
       {"gssdelegation=1", ErrorCategory::unsupported,
@@ -280,6 +283,15 @@ TEST(ConninfoKeywordValue, MalformedStringsGiveOneLineErrorsNamingTheKeyword) {
     EXPECT_EQ(r.error().category(), c.category) << c.input;
     EXPECT_EQ(r.error().message(), c.message) << c.input;
     EXPECT_EQ(r.error().message().find('\n'), std::string::npos) << c.input;
+  }
+}
+
+TEST(ConninfoKeywordValue, NulBytesAreRejectedInBothForms) {
+  using namespace std::string_view_literals;
+  for (std::string_view s : {"dbname=a\0b"sv, "postgresql://host/a\0b"sv}) {
+    auto r = parse_conninfo(s);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().message(), "connection string contains a NUL byte");
   }
 }
 
