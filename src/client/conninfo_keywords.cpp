@@ -403,6 +403,8 @@ constexpr detail::Keyword kKeywords[] = {
     {"scram_client_key", "", true, set_unsupported<kWhyScramKeys>, never_set, render_nothing},
     {"scram_server_key", "", true, set_unsupported<kWhyScramKeys>, never_set, render_nothing},
     {"service", "PGSERVICE", false, set_unsupported<kWhyService>, never_set, render_nothing},
+    // No PGSERVICEFILE mapping: without a service it changes nothing, as in libpq.
+    {"servicefile", "", false, set_unsupported<kWhyService>, never_set, render_nothing},
     {"target_session_attrs", "PGTARGETSESSIONATTRS", false, set_enum<&CI::target_session_attrs, kTargetSessionAttrs>,
      is_set<&CI::target_session_attrs>, render_enum<&CI::target_session_attrs, kTargetSessionAttrs>},
     {"load_balance_hosts", "PGLOADBALANCEHOSTS", false, set_enum<&CI::load_balance_hosts, kLoadBalanceHosts>,
@@ -469,6 +471,13 @@ const Keyword* find_keyword(std::string_view name) noexcept {
     if (kw.name == name) return &kw;
   }
   return nullptr;
+}
+
+Error hide_value_after_secret(const Error& e, std::string_view keyword, std::string_view after_secret) {
+  if (after_secret.empty() || e.category() != ErrorCategory::config) return e;
+  return Error(ErrorCategory::config, "invalid value for " + quoted_name(keyword) +
+                                          " (not shown: it may be part of the value of " + quoted_name(after_secret) +
+                                          "; quote or percent-encode values that contain spaces or \"&\")");
 }
 
 std::string quote_for_message(std::string_view value) {

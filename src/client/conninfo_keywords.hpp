@@ -34,6 +34,11 @@ struct Keyword {
 // with \' and \\ escapes.
 void append_conninfo_value(std::string& out, std::string_view value);
 
+// A setting right after a secret may be the tail of an unquoted secret ("password=ab port=cd"
+// where the password was "ab port=cd"), so its value error must not echo the value. Returns
+// `e` unchanged when `after_secret` is empty or `e` is not a config error.
+[[nodiscard]] Error hide_value_after_secret(const Error& e, std::string_view keyword, std::string_view after_secret);
+
 // The rest of `conninfo` after "postgresql://" or "postgres://", or nullopt for a keyword/value
 // string.
 [[nodiscard]] std::optional<std::string_view> strip_uri_scheme(std::string_view conninfo) noexcept;

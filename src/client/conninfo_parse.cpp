@@ -82,7 +82,9 @@ Result<ConnInfo> parse_keyword_value(std::string_view s) {
     if (kw == nullptr) {
       return make_error(ErrorCategory::config, "unknown connection option " + describe_token(keyword, after_secret));
     }
-    if (auto r = kw->set(ci, kw->name, value); !r) return std::unexpected(r.error());
+    if (auto r = kw->set(ci, kw->name, value); !r) {
+      return std::unexpected(detail::hide_value_after_secret(r.error(), kw->name, after_secret));
+    }
     after_secret = kw->secret ? kw->name : std::string_view{};
   }
   return ci;
@@ -91,6 +93,10 @@ Result<ConnInfo> parse_keyword_value(std::string_view s) {
 }  // namespace
 
 Result<ConnInfo> parse_conninfo(std::string_view conninfo) {
+  // libpq takes C strings, so it never sees one; every value ends up in a C string on the wire.
+  if (conninfo.find('\0') != std::string_view::npos) {
+    return make_error(ErrorCategory::config, "connection string contains a NUL byte");
+  }
   if (auto rest = detail::strip_uri_scheme(conninfo)) return detail::parse_uri(*rest);
   return parse_keyword_value(conninfo);
 }

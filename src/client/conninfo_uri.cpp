@@ -176,7 +176,9 @@ Result<void> parse_query(ConnInfo& ci, std::string_view query) {
     if (kw == nullptr) {
       return make_error(ErrorCategory::config, "unknown connection option " + describe(*key) + " in URI query");
     }
-    if (auto r = kw->set(ci, kw->name, *value); !r) return std::unexpected(r.error());
+    if (auto r = kw->set(ci, kw->name, *value); !r) {
+      return std::unexpected(hide_value_after_secret(r.error(), kw->name, after_secret));
+    }
     after_secret = kw->secret ? kw->name : std::string_view{};
   }
   return {};
