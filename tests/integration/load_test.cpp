@@ -1,0 +1,126 @@
+// pgstream load's engine against the real server: every input line is loaded or rejected with
+// its reason, absent keys take column defaults, and the rejects file is private.
+#include "pgstream/load/loader.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "support/test_server.hpp"
+
+namespace pgstream::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+client::PgConnection admin() {
+  const auto& s = *TestServer::instance();
+  auto conn = client::PgConnection::connect("host=127.0.0.1 sslmode=disable dbname=postgres port=" +
+                                            std::to_string(s.port()) + " user=" + s.admin_user());
+  EXPECT_TRUE(conn) << conn.error().to_string();
+  return std::move(*conn);
+}
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("pgstream-load-" + std::to_string(::getpid()) + "-" +
+                                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  TempDir() { fs::create_directories(path); }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::string write_file(const fs::path& p, const std::string& text) {
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+TEST(Load, EveryLineIsLoadedOrRejectedWithItsReason) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = admin();
+  ASSERT_TRUE(conn.simple_query("DROP SCHEMA IF EXISTS load_accounting CASCADE; CREATE SCHEMA load_accounting;"
+                                "CREATE TABLE load_accounting.items(id int PRIMARY KEY, name text NOT NULL, "
+                                "tags text[], attrs jsonb, active boolean DEFAULT true, seen timestamptz)"));
+  TempDir dir;
+  const std::string input = write_file(dir.path / "items.jsonl",
+                                       "{\"id\":1,\"name\":\"a\\tb\",\"tags\":[\"x\",\"y z\",null],\"attrs\":{\"k\":[1,2]}}\n"
+                                       "{\"id\":2,\"name\":\"Zoë 🎉\",\"seen\":\"2024-02-29T12:00:00Z\",\"unknown\":1}\n"
+                                       "not json\n"
+                                       "\n"
+                                       "{\"id\":\"x\",\"name\":\"bad int\"}\n"
+                                       "{\"id\":1,\"name\":\"duplicate\"}\n"
+                                       "{\"id\":3,\"name\":null}\n"
+                                       "{\"id\":4,\"name\":\"obj\",\"active\":{\"a\":1}}\n"
+                                       "{\"id\":5,\"name\":\"five\",\"active\":false}\n");
+  load::LoadOptions o;
+  o.files = {input};
+  o.table = "load_accounting.items";
+  o.rejects_path = (dir.path / "rejects.jsonl").string();
+  auto report = load::run_load(conn, o);
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_EQ(report->lines_read, 9u);
+  EXPECT_EQ(report->blank_lines, 1u);
+  EXPECT_EQ(report->rows_loaded, 3u);
+  EXPECT_EQ(report->rows_rejected, 5u);
+  EXPECT_EQ(report->rows_loaded + report->rows_rejected + report->blank_lines, report->lines_read);
+  EXPECT_EQ(report->ignored_keys.at("unknown"), 1u);
+
+  auto rows = conn.simple_query("SELECT id, name, tags::text, attrs::text, active, seen IS NOT NULL "
+                                "FROM load_accounting.items ORDER BY id");
+  ASSERT_TRUE(rows) << rows.error().to_string();
+  ASSERT_EQ(rows->rows.size(), 3u);
+  EXPECT_EQ(rows->rows[0][1], "a\tb");
+  EXPECT_EQ(rows->rows[0][2], "{x,\"y z\",NULL}");
+  EXPECT_EQ(rows->rows[0][3], "{\"k\": [1, 2]}");
+  EXPECT_EQ(rows->rows[0][4], "t");  // absent key: the column default
+  EXPECT_EQ(rows->rows[1][1], "Zoë 🎉");
+  EXPECT_EQ(rows->rows[1][5], "t");
+  EXPECT_EQ(rows->rows[2][4], "f");
+
+  std::ifstream in(o.rejects_path);
+  std::stringstream all;
+  all << in.rdbuf();
+  const std::string rejects = all.str();
+  EXPECT_NE(rejects.find("\"line\":3,\"error\":\"the line is not a JSON object\""), std::string::npos) << rejects;
+  EXPECT_NE(rejects.find("\"line\":5,\"column\":\"id\",\"sqlstate\":\"22P02\""), std::string::npos) << rejects;
+  EXPECT_NE(rejects.find("\"line\":6,\"sqlstate\":\"23505\""), std::string::npos) << rejects;
+  EXPECT_NE(rejects.find("\"line\":7,\"column\":\"name\",\"sqlstate\":\"23502\""), std::string::npos) << rejects;
+  EXPECT_NE(rejects.find("\"line\":8,\"column\":\"active\""), std::string::npos) << rejects;
+  struct stat st{};
+  ASSERT_EQ(::stat(o.rejects_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(Load, MaxErrorsStopsTheLoad) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = admin();
+  ASSERT_TRUE(conn.simple_query("DROP SCHEMA IF EXISTS load_max_errors CASCADE; CREATE SCHEMA load_max_errors;"
+                                "CREATE TABLE load_max_errors.t(id int)"));
+  TempDir dir;
+  load::LoadOptions o;
+  o.files = {write_file(dir.path / "in.jsonl", "{\"id\":1}\nbad\nbad\n{\"id\":2}\n")};
+  o.table = "load_max_errors.t";
+  o.rejects_path = (dir.path / "rejects.jsonl").string();
+  o.max_errors = 0;
+  auto report = load::run_load(conn, o);
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_TRUE(report->stopped);
+  EXPECT_EQ(report->rows_rejected, 1u);
+}
+
+TEST(Load, MissingTableIsAClearError) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = admin();
+  TempDir dir;
+  load::LoadOptions o;
+  o.files = {write_file(dir.path / "in.jsonl", "{}\n")};
+  o.table = "no_such_schema.no_such_table";
+  auto report = load::run_load(conn, o);
+  ASSERT_FALSE(report);
+  EXPECT_NE(report.error().message().find("no_such_schema.no_such_table"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pgstream::testing
