@@ -48,7 +48,7 @@ template <ByteSink S, BindableValue... T>
   static_assert(sizeof...(T) <= max_count_i16, "a COPY tuple has at most 32767 fields");
   put_i16(sink, static_cast<std::int16_t>(sizeof...(T)));
   bool ok = true;
-  auto field = [&](const auto& v) {
+  [[maybe_unused]] auto field = [&](const auto& v) {
     const std::size_t at = sink.size();
     put_typed_value(sink, v);
     ok = ok && sink.size() - at - 4 <= max_message_length;
