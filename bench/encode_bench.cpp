@@ -49,42 +49,54 @@ struct Bindable<BenchInt4> {
   static constexpr Oid oid = 23;
   static constexpr Format format = Format::binary;
   template <ByteSink S>
-  static void encode(S& s, const BenchInt4& x) { put_i32(s, x.v); }
+  static void encode(S& s, const BenchInt4& x) {
+    put_i32(s, x.v);
+  }
 };
 template <>
 struct Bindable<BenchInt8> {
   static constexpr Oid oid = 20;
   static constexpr Format format = Format::binary;
   template <ByteSink S>
-  static void encode(S& s, const BenchInt8& x) { put_i64(s, x.v); }
+  static void encode(S& s, const BenchInt8& x) {
+    put_i64(s, x.v);
+  }
 };
 template <>
 struct Bindable<BenchFloat8> {
   static constexpr Oid oid = 701;
   static constexpr Format format = Format::binary;
   template <ByteSink S>
-  static void encode(S& s, const BenchFloat8& x) { put_be(s, std::bit_cast<std::uint64_t>(x.v)); }
+  static void encode(S& s, const BenchFloat8& x) {
+    put_be(s, std::bit_cast<std::uint64_t>(x.v));
+  }
 };
 template <>
 struct Bindable<BenchText> {
   static constexpr Oid oid = 25;
   static constexpr Format format = Format::binary;
   template <ByteSink S>
-  static void encode(S& s, const BenchText& x) { put_string(s, x.v); }
+  static void encode(S& s, const BenchText& x) {
+    put_string(s, x.v);
+  }
 };
 template <>
 struct Bindable<BenchBool> {
   static constexpr Oid oid = 16;
   static constexpr Format format = Format::binary;
   template <ByteSink S>
-  static void encode(S& s, const BenchBool& x) { put_u8(s, x.v ? 1 : 0); }
+  static void encode(S& s, const BenchBool& x) {
+    put_u8(s, x.v ? 1 : 0);
+  }
 };
 template <>
 struct Bindable<BenchTimestamp> {
   static constexpr Oid oid = 1114;
   static constexpr Format format = Format::binary;
   template <ByteSink S>
-  static void encode(S& s, const BenchTimestamp& x) { put_i64(s, x.micros_since_2000); }
+  static void encode(S& s, const BenchTimestamp& x) {
+    put_i64(s, x.micros_since_2000);
+  }
 };
 template <>
 struct Bindable<BenchNullInt8> {
@@ -92,7 +104,9 @@ struct Bindable<BenchNullInt8> {
   static constexpr Format format = Format::binary;
   static bool is_null(const BenchNullInt8& x) noexcept { return !x.v; }
   template <ByteSink S>
-  static void encode(S& s, const BenchNullInt8& x) { put_i64(s, *x.v); }
+  static void encode(S& s, const BenchNullInt8& x) {
+    put_i64(s, *x.v);
+  }
 };
 }  // namespace pgstream::protocol
 
@@ -116,8 +130,8 @@ constexpr std::size_t kBatchBytes = 64 * 1024;  // a send area's worth, then "se
 template <class S>
 bool encode_bind_execute_sync(S& sink, const Row& r) {
   const pp::Format results[] = {pp::Format::binary};
-  auto ok = fe::bind(sink, "", "insert_row", results, r.id, r.big, r.price, r.name, r.active, r.created,
-                     r.parent);
+  auto ok = fe::bind(sink, "", "insert_row", results, r.id, r.big, r.price, r.name, r.active,
+                     r.created, r.parent);
   auto ok2 = fe::execute(sink);
   fe::sync(sink);
   return ok.has_value() && ok2.has_value();

@@ -1,21 +1,21 @@
 // Binary COPY: header, tuples and trailer byte-exact (layout from the COPY reference page, "Binary
 // Format"), and CopyDataFrame filling fixed buffers with whole tuples only.
 
-#include <gtest/gtest.h>
+#include "pgstream/protocol/copy_binary.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 
 #include <array>
-#include <cstring>
-#include <stdexcept>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "pgstream/protocol/copy_binary.hpp"
 #include "pgstream/protocol/frontend.hpp"
 
 namespace {
@@ -41,14 +41,18 @@ struct Bindable<TestInt> {
   static constexpr Oid oid = 23;
   static constexpr Format format = Format::binary;
   template <ByteSink S>
-  static void encode(S& s, const TestInt& x) { put_i32(s, x.v); }
+  static void encode(S& s, const TestInt& x) {
+    put_i32(s, x.v);
+  }
 };
 template <>
 struct Bindable<TestText> {
   static constexpr Oid oid = 25;
   static constexpr Format format = Format::binary;  // text's binary form is its bytes
   template <ByteSink S>
-  static void encode(S& s, const TestText& x) { put_string(s, x.v); }
+  static void encode(S& s, const TestText& x) {
+    put_string(s, x.v);
+  }
 };
 template <>
 struct Bindable<TestNullableInt> {
@@ -56,7 +60,9 @@ struct Bindable<TestNullableInt> {
   static constexpr Format format = Format::binary;
   static bool is_null(const TestNullableInt& x) noexcept { return !x.v; }
   template <ByteSink S>
-  static void encode(S& s, const TestNullableInt& x) { put_i32(s, *x.v); }
+  static void encode(S& s, const TestNullableInt& x) {
+    put_i32(s, *x.v);
+  }
 };
 template <>
 struct Bindable<TestHuge> {
@@ -109,7 +115,8 @@ std::string copy_payloads(std::string_view messages) {
     EXPECT_GE(messages.size(), 5u);
     EXPECT_EQ(messages[0], 'd');
     const auto* p = reinterpret_cast<const unsigned char*>(messages.data());
-    const std::size_t length = (std::size_t{p[1]} << 24) | (std::size_t{p[2]} << 16) | (std::size_t{p[3]} << 8) | p[4];
+    const std::size_t length =
+        (std::size_t{p[1]} << 24) | (std::size_t{p[2]} << 16) | (std::size_t{p[3]} << 8) | p[4];
     EXPECT_GE(length, 4u);
     EXPECT_LE(1 + length, messages.size());
     if (length < 4 || 1 + length > messages.size()) return out;
@@ -126,7 +133,8 @@ class CountingSink {
  public:
   using value_type = char;
   CountingSink() {
-    void* p = ::mmap(nullptr, kSpan, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void* p = ::mmap(nullptr, kSpan, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw std::runtime_error("mmap of 4 GiB address space failed");
     base_ = static_cast<char*>(p);
   }
@@ -169,7 +177,8 @@ TEST(CopyBinary, TypedTupleWithNull) {
 TEST(CopyBinary, EncodedTupleMatchesTypedTuple) {
   std::string buf;
   const std::string one = hex("00 00 00 01");
-  const std::vector<pp::EncodedValue> fields = {pp::bytes_of(one), pp::bytes_of("hi"), std::nullopt};
+  const std::vector<pp::EncodedValue> fields = {pp::bytes_of(one), pp::bytes_of("hi"),
+                                                std::nullopt};
   ASSERT_TRUE(pp::copy_tuple_encoded(buf, fields));
   EXPECT_EQ(buf, kTuple);
 }
@@ -186,7 +195,8 @@ TEST(CopyBinary, EncodedTupleRejectsMoreThan32767Fields) {
   auto r = pp::copy_tuple_encoded(buf, std::vector<pp::EncodedValue>(32768, std::nullopt));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().category(), ErrorCategory::encode);
-  EXPECT_EQ(r.error().message(), "COPY tuple: 32768 fields, more than the protocol's limit of 32767");
+  EXPECT_EQ(r.error().message(),
+            "COPY tuple: 32768 fields, more than the protocol's limit of 32767");
   EXPECT_EQ(buf, "x");
 }
 
@@ -195,7 +205,8 @@ TEST(CopyBinary, FieldLongerThanInt32IsRejectedAndRolledBack) {
   sink.append("ab", 2);
   auto r = pp::copy_tuple(sink, TestInt{1}, TestHuge{std::size_t{1} << 31});
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message(), "COPY tuple: a field is longer than the protocol's limit of 2147483647 bytes");
+  EXPECT_EQ(r.error().message(),
+            "COPY tuple: a field is longer than the protocol's limit of 2147483647 bytes");
   EXPECT_EQ(sink.size(), 2u);
 }
 
@@ -269,12 +280,14 @@ TEST(CopyDataFrame, ReassemblesToTheRawStreamAtEveryBufferSize) {
   std::string raw;
   pp::copy_binary_header(raw);
   for (int i = 0; i < rows; ++i) {
-    ASSERT_TRUE(pp::copy_tuple(raw, TestInt{i}, TestText{std::string_view("abcdefgh", static_cast<std::size_t>(i % 9))},
-                               TestNullableInt{i % 3 == 0 ? std::nullopt : std::optional<std::int32_t>(i)}));
+    ASSERT_TRUE(pp::copy_tuple(
+        raw, TestInt{i}, TestText{std::string_view("abcdefgh", static_cast<std::size_t>(i % 9))},
+        TestNullableInt{i % 3 == 0 ? std::nullopt : std::optional<std::int32_t>(i)}));
   }
   pp::copy_binary_trailer(raw);
 
-  for (std::size_t capacity = 5 + 30; capacity <= 400; ++capacity) {  // the widest tuple is 30 bytes
+  for (std::size_t capacity = 5 + 30; capacity <= 400;
+       ++capacity) {  // the widest tuple is 30 bytes
     SCOPED_TRACE("capacity " + std::to_string(capacity));
     std::vector<std::byte> region(capacity);
     SpanSink sink(region);
@@ -291,8 +304,9 @@ TEST(CopyDataFrame, ReassemblesToTheRawStreamAtEveryBufferSize) {
         if (!header_done) header_done = frame.header();
         while (header_done && next < rows) {
           const int i = next;
-          auto fit = frame.tuple(TestInt{i}, TestText{std::string_view("abcdefgh", static_cast<std::size_t>(i % 9))},
-                                 TestNullableInt{i % 3 == 0 ? std::nullopt : std::optional<std::int32_t>(i)});
+          auto fit = frame.tuple(
+              TestInt{i}, TestText{std::string_view("abcdefgh", static_cast<std::size_t>(i % 9))},
+              TestNullableInt{i % 3 == 0 ? std::nullopt : std::optional<std::int32_t>(i)});
           ASSERT_TRUE(fit) << fit.error().message();
           if (!*fit) break;
           ++next;
@@ -314,7 +328,8 @@ TEST(CopyDataFrame, TupleLargerThanAnEmptyBufferIsAnError) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().category(), ErrorCategory::encode);
   EXPECT_EQ(r.error().message(),
-            "COPY tuple: does not fit even in an empty 20-byte send buffer; use a larger buffer for rows this wide");
+            "COPY tuple: does not fit even in an empty 20-byte send buffer; use a larger buffer "
+            "for rows this wide");
   EXPECT_EQ(frame.tuples(), 0u);
   frame.finish();
   EXPECT_EQ(sink.size(), 0u);
@@ -353,8 +368,9 @@ TEST(CopyDataFrame, TupleThatCanNeverFitOneMessageIsAnError) {
   CopyDataFrame frame(sink);
   auto r = frame.tuple(TestHuge{(std::size_t{1} << 31) - 5});
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message(),
-            "COPY tuple: 2147483649 bytes does not fit in one CopyData message (limit 2147483643 bytes)");
+  EXPECT_EQ(
+      r.error().message(),
+      "COPY tuple: 2147483649 bytes does not fit in one CopyData message (limit 2147483643 bytes)");
   EXPECT_EQ(sink.size(), 5u);
 }
 

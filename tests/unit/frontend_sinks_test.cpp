@@ -30,14 +30,18 @@ struct Bindable<TestInt> {
   static constexpr Oid oid = 23;
   static constexpr Format format = Format::binary;
   template <ByteSink S>
-  static void encode(S& s, const TestInt& x) { put_i32(s, x.v); }
+  static void encode(S& s, const TestInt& x) {
+    put_i32(s, x.v);
+  }
 };
 template <>
 struct Bindable<TestText> {
   static constexpr Oid oid = 25;
   static constexpr Format format = Format::text;
   template <ByteSink S>
-  static void encode(S& s, const TestText& x) { put_string(s, x.v); }
+  static void encode(S& s, const TestText& x) {
+    put_string(s, x.v);
+  }
 };
 }  // namespace pgstream::protocol
 
@@ -170,8 +174,10 @@ TEST(FrontendSpanSink, AtEveryCapacityHoldsOnlyWholeMessagesAndFlagsOverflow) {
     // Messages are dropped from the first one that did not fit: a prefix of whole messages.
     std::size_t fitted = 0;
     for (std::size_t end : ends) {
-      if (end <= capacity) fitted = end;
-      else break;
+      if (end <= capacity)
+        fitted = end;
+      else
+        break;
     }
     SCOPED_TRACE("capacity " + std::to_string(capacity));
     EXPECT_EQ(bytes_of_sink(sink), full.substr(0, fitted));

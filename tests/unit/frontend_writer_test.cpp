@@ -33,14 +33,18 @@ struct Bindable<TestInt> {
   static constexpr Oid oid = 23;
   static constexpr Format format = Format::binary;
   template <ByteSink S>
-  static void encode(S& s, const TestInt& x) { put_i32(s, x.v); }
+  static void encode(S& s, const TestInt& x) {
+    put_i32(s, x.v);
+  }
 };
 template <>
 struct Bindable<TestText> {
   static constexpr Oid oid = 25;
   static constexpr Format format = Format::text;
   template <ByteSink S>
-  static void encode(S& s, const TestText& x) { put_string(s, x.v); }
+  static void encode(S& s, const TestText& x) {
+    put_string(s, x.v);
+  }
 };
 template <>
 struct Bindable<TestNullableText> {
@@ -48,7 +52,9 @@ struct Bindable<TestNullableText> {
   static constexpr Format format = Format::text;
   static bool is_null(const TestNullableText& x) noexcept { return !x.v; }
   template <ByteSink S>
-  static void encode(S& s, const TestNullableText& x) { put_string(s, *x.v); }
+  static void encode(S& s, const TestNullableText& x) {
+    put_string(s, *x.v);
+  }
 };
 }  // namespace pgstream::protocol
 
@@ -106,8 +112,11 @@ TEST(FrontendWriter, ParseBuilderReportsNulInQuery) {
 TEST(FrontendWriter, BindExecuteSyncChainWritesThreeMessages) {
   std::string buf;
   FrontendWriter w(buf);
-  Result<void> r =
-      w.bind("", "stmt").result_format(Format::binary).finish(TestInt{1}, TestText{"hi"}).execute().sync();
+  Result<void> r = w.bind("", "stmt")
+                       .result_format(Format::binary)
+                       .finish(TestInt{1}, TestText{"hi"})
+                       .execute()
+                       .sync();
   ASSERT_TRUE(r);
 
   std::string expected;
@@ -120,8 +129,10 @@ TEST(FrontendWriter, BindExecuteSyncChainWritesThreeMessages) {
 TEST(FrontendWriter, BindResultFormatsPerColumnAndRowLimit) {
   std::string buf;
   FrontendWriter w(buf);
-  auto done =
-      w.bind("p", "s").result_formats({Format::text, Format::binary}).finish(TestNullableText{}).execute("p", 5);
+  auto done = w.bind("p", "s")
+                  .result_formats({Format::text, Format::binary})
+                  .finish(TestNullableText{})
+                  .execute("p", 5);
   ASSERT_TRUE(done.ok());
   EXPECT_EQ(buf, hex("42 00 00 00 16  70 00 73 00  00 00  00 01 ff ff ff ff  00 02 00 00 00 01"
                      "45 00 00 00 0a  70 00  00 00 00 05"));
@@ -144,9 +155,10 @@ TEST(FrontendWriter, ParamFormatsWithTypedValuesIsAnError) {
   Result<void> r = w.bind().param_formats({Format::binary}).finish(TestInt{1}).sync();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().category(), ErrorCategory::encode);
-  EXPECT_EQ(r.error().message(),
-            "Bind: param_formats() applies only to finish_encoded(); typed values carry their formats in "
-            "Bindable<T>::format");
+  EXPECT_EQ(
+      r.error().message(),
+      "Bind: param_formats() applies only to finish_encoded(); typed values carry their formats in "
+      "Bindable<T>::format");
   EXPECT_TRUE(buf.empty());
 }
 
