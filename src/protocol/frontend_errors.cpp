@@ -64,8 +64,9 @@ std::unexpected<Error> cancel_key_error(std::size_t key_length) {
 }
 
 std::unexpected<Error> copy_field_too_long_error() {
-  return make_error(ErrorCategory::encode, "COPY tuple: a field is longer than the protocol's limit of " +
-                                               std::to_string(max_message_length) + " bytes");
+  return make_error(ErrorCategory::encode,
+                    "COPY tuple: a field is longer than the protocol's limit of " +
+                        std::to_string(max_message_length) + " bytes");
 }
 
 std::unexpected<Error> copy_tuple_exceeds_buffer_error(std::size_t capacity) {

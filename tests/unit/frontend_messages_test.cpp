@@ -37,14 +37,18 @@ struct Bindable<TestInt> {
   static constexpr Oid oid = 23;
   static constexpr Format format = Format::binary;
   template <ByteSink S>
-  static void encode(S& s, const TestInt& x) { put_i32(s, x.v); }
+  static void encode(S& s, const TestInt& x) {
+    put_i32(s, x.v);
+  }
 };
 template <>
 struct Bindable<TestText> {
   static constexpr Oid oid = 25;
   static constexpr Format format = Format::text;
   template <ByteSink S>
-  static void encode(S& s, const TestText& x) { put_string(s, x.v); }
+  static void encode(S& s, const TestText& x) {
+    put_string(s, x.v);
+  }
 };
 template <>
 struct Bindable<TestNullableInt> {
@@ -52,7 +56,9 @@ struct Bindable<TestNullableInt> {
   static constexpr Format format = Format::binary;
   static bool is_null(const TestNullableInt& x) noexcept { return !x.v; }
   template <ByteSink S>
-  static void encode(S& s, const TestNullableInt& x) { put_i32(s, *x.v); }
+  static void encode(S& s, const TestNullableInt& x) {
+    put_i32(s, *x.v);
+  }
 };
 template <>
 struct Bindable<TestHuge> {
@@ -172,7 +178,8 @@ TEST(FrontendStartup, StartupMessageRejectsEmptyNameAndNulBytes) {
 
   auto nul_name = fe::startup_message(buf, {{"user", "a"}, {"x\0"sv, "b"}});
   ASSERT_FALSE(nul_name);
-  EXPECT_EQ(nul_name.error().message(), "StartupMessage: parameter 2 name contains a NUL byte at offset 1");
+  EXPECT_EQ(nul_name.error().message(),
+            "StartupMessage: parameter 2 name contains a NUL byte at offset 1");
   EXPECT_EQ(buf, kPrefix);
 }
 
@@ -185,7 +192,8 @@ TEST(FrontendStartup, SslAndGssEncRequests) {
 
 TEST(FrontendStartup, CancelRequestWithFourByteKey) {
   std::string buf;
-  const std::array<std::byte, 4> key = {std::byte{0xde}, std::byte{0xad}, std::byte{0xbe}, std::byte{0xef}};
+  const std::array<std::byte, 4> key = {std::byte{0xde}, std::byte{0xad}, std::byte{0xbe},
+                                        std::byte{0xef}};
   ASSERT_TRUE(fe::cancel_request(buf, 0x1234, key));
   EXPECT_BYTES(buf, "00 00 00 10  04 d2 16 2e  00 00 12 34  de ad be ef");
 }
@@ -206,9 +214,10 @@ TEST(FrontendStartup, CancelRequestRejectsEmptyAndOversizedKeys) {
   auto too_long = fe::cancel_request(buf, 1, key);
   ASSERT_FALSE(too_long);
   EXPECT_EQ(too_long.error().category(), ErrorCategory::encode);
-  EXPECT_EQ(too_long.error().message(),
-            "CancelRequest: the secret key is 257 bytes; it must be 1 to 256 bytes, exactly as received "
-            "in BackendKeyData");
+  EXPECT_EQ(
+      too_long.error().message(),
+      "CancelRequest: the secret key is 257 bytes; it must be 1 to 256 bytes, exactly as received "
+      "in BackendKeyData");
   EXPECT_FALSE(fe::cancel_request(buf, 1, {}));
   EXPECT_EQ(buf, kPrefix);
 }
@@ -321,7 +330,8 @@ TEST(FrontendParse, AcceptsExactly65535OidsAndRejectsOneMore) {
   oids.push_back(23);
   auto r = fe::parse(buf, "", "q", oids);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message(), "Parse: 65536 parameter type oids, more than the protocol's limit of 65535");
+  EXPECT_EQ(r.error().message(),
+            "Parse: 65536 parameter type oids, more than the protocol's limit of 65535");
   EXPECT_EQ(buf, kPrefix);
 }
 
@@ -330,11 +340,11 @@ TEST(FrontendBind, TypedMixedFormatsSendOneCodePerParameter) {
   ASSERT_TRUE(fe::bind(buf, "", "s1", {Format::binary}, TestInt{1}, TestText{"hi"}));
   EXPECT_BYTES(buf,
                "42 00 00 00 22  00  73 31 00"
-               "00 02  00 01  00 00"          // two parameter formats: binary, text
-               "00 02"                         // two parameters
-               "00 00 00 04  00 00 00 01"      // int4 1
-               "00 00 00 02  68 69"            // text "hi"
-               "00 01  00 01");                // one result format for all: binary
+               "00 02  00 01  00 00"       // two parameter formats: binary, text
+               "00 02"                     // two parameters
+               "00 00 00 04  00 00 00 01"  // int4 1
+               "00 00 00 02  68 69"        // text "hi"
+               "00 01  00 01");            // one result format for all: binary
 }
 
 TEST(FrontendBind, TypedUniformBinarySendsOneCodeAndNullAsMinusOne) {
@@ -403,17 +413,20 @@ TEST(FrontendBind, RejectsTooManyResultFormats) {
   std::vector<Format> formats(65536, Format::binary);
   auto r = fe::bind(buf, "", "", formats);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message(), "Bind: 65536 result format codes, more than the protocol's limit of 65535");
+  EXPECT_EQ(r.error().message(),
+            "Bind: 65536 result format codes, more than the protocol's limit of 65535");
   EXPECT_EQ(buf, kPrefix);
 }
 
 TEST(FrontendBind, RejectsFormatCountThatMatchesNeitherOneNorAll) {
   std::string buf = kPrefix;
-  const std::vector<pp::EncodedValue> values = {pp::bytes_of("1"), pp::bytes_of("2"), pp::bytes_of("3")};
+  const std::vector<pp::EncodedValue> values = {pp::bytes_of("1"), pp::bytes_of("2"),
+                                                pp::bytes_of("3")};
   auto r = fe::bind_encoded(buf, "", "", {Format::text, Format::binary}, values);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message(),
-            "Bind: 2 format codes for 3 values; give none (all text), one (for all) or exactly one per value");
+            "Bind: 2 format codes for 3 values; give none (all text), one (for all) or exactly one "
+            "per value");
   EXPECT_EQ(buf, kPrefix);
 }
 
@@ -424,7 +437,8 @@ TEST(FrontendBind, MessageLongerThanInt32IsRejectedAndRolledBack) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().category(), ErrorCategory::encode);
   EXPECT_EQ(r.error().message(),
-            "Bind: message would be 2147483666 bytes long, more than the protocol's limit of 2147483647 bytes");
+            "Bind: message would be 2147483666 bytes long, more than the protocol's limit of "
+            "2147483647 bytes");
   EXPECT_EQ(sink.size(), 2u);
 
   // Exactly the limit is fine: length 4, names 2, formats 4, count 2, value length 4, results 2.
@@ -522,7 +536,8 @@ TEST(FrontendFunctionCall, EncodedArgumentsWithNull) {
   std::string buf;
   const std::vector<pp::EncodedValue> args = {pp::bytes_of("x"), std::nullopt};
   ASSERT_TRUE(fe::function_call_encoded(buf, 2748, {}, args, Format::text));
-  EXPECT_BYTES(buf, "46 00 00 00 17  00 00 0a bc  00 00  00 02  00 00 00 01 78  ff ff ff ff  00 00");
+  EXPECT_BYTES(buf,
+               "46 00 00 00 17  00 00 0a bc  00 00  00 02  00 00 00 01 78  ff ff ff ff  00 00");
 }
 
 TEST(FrontendFunctionCall, RejectsTooManyArguments) {
@@ -530,7 +545,8 @@ TEST(FrontendFunctionCall, RejectsTooManyArguments) {
   std::vector<pp::EncodedValue> args(65536, std::nullopt);
   auto r = fe::function_call_encoded(buf, 1, {}, args, Format::text);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message(), "FunctionCall: 65536 arguments, more than the protocol's limit of 65535");
+  EXPECT_EQ(r.error().message(),
+            "FunctionCall: 65536 arguments, more than the protocol's limit of 65535");
   EXPECT_EQ(buf, kPrefix);
 }
 

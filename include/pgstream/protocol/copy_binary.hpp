@@ -35,8 +35,8 @@
 namespace pgstream::protocol {
 
 // Signature, flags (0: no OIDs), header extension length (0).
-inline constexpr char copy_binary_header_bytes[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\xff', '\r', '\n',
-                                                      '\0', 0, 0, 0, 0, 0, 0, 0, 0};
+inline constexpr char copy_binary_header_bytes[19] = {
+    'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\xff', '\r', '\n', '\0', 0, 0, 0, 0, 0, 0, 0, 0};
 inline constexpr char copy_binary_trailer_bytes[2] = {'\xff', '\xff'};
 
 namespace detail {
@@ -48,7 +48,7 @@ template <ByteSink S, BindableValue... T>
   static_assert(sizeof...(T) <= max_count_i16, "a COPY tuple has at most 32767 fields");
   put_i16(sink, static_cast<std::int16_t>(sizeof...(T)));
   bool ok = true;
-  auto field = [&](const auto& v) {
+  [[maybe_unused]] auto field = [&](const auto& v) {
     const std::size_t at = sink.size();
     put_typed_value(sink, v);
     ok = ok && sink.size() - at - 4 <= max_message_length;
@@ -68,7 +68,8 @@ inline void put_copy_tuple_encoded(S& sink, std::span<const EncodedValue> fields
     return count_error("COPY tuple", "fields", fields.size(), max_count_i16);
   }
   for (const EncodedValue& f : fields) {
-    if (f && f->size() > max_message_length) [[unlikely]] return length_error("COPY field", f->size());
+    if (f && f->size() > max_message_length) [[unlikely]]
+      return length_error("COPY field", f->size());
   }
   return {};
 }
@@ -112,7 +113,8 @@ template <ByteSink S, BindableValue... T>
 // One tuple from bytes the caller already encoded in binary (std::nullopt for NULL).
 template <ByteSink S>
 [[nodiscard]] Result<void> copy_tuple_encoded(S& sink, SpanArg<EncodedValue> fields) {
-  if (auto ok = detail::check_copy_fields(fields.span()); !ok) [[unlikely]] return ok;
+  if (auto ok = detail::check_copy_fields(fields.span()); !ok) [[unlikely]]
+    return ok;
   const std::size_t start = sink.size();
   detail::put_copy_tuple_encoded(sink, fields.span());
   detail::drop_if_overflowed(sink, start);
@@ -166,8 +168,12 @@ class CopyDataFrame {
   }
 
   // The stream header (first frame of a COPY) and trailer (last). false: did not fit.
-  [[nodiscard]] bool header() { return raw(copy_binary_header_bytes, sizeof copy_binary_header_bytes); }
-  [[nodiscard]] bool trailer() { return raw(copy_binary_trailer_bytes, sizeof copy_binary_trailer_bytes); }
+  [[nodiscard]] bool header() {
+    return raw(copy_binary_header_bytes, sizeof copy_binary_header_bytes);
+  }
+  [[nodiscard]] bool trailer() {
+    return raw(copy_binary_trailer_bytes, sizeof copy_binary_trailer_bytes);
+  }
 
   [[nodiscard]] std::size_t tuples() const noexcept { return tuples_; }
   [[nodiscard]] std::size_t payload_size() const noexcept {

@@ -74,8 +74,9 @@ template <ByteSink S>
 inline void drop_if_overflowed(S& sink, std::size_t start) {
   if constexpr (FixedByteSink<S>) {
     if (sink.overflowed()) [[unlikely]] {
+      static constexpr char never_copied = 0;
       sink.truncate(start);
-      sink.append(nullptr, sink.remaining() + 1);
+      sink.append(&never_copied, sink.remaining() + 1);
     }
   }
 }

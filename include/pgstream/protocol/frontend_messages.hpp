@@ -29,7 +29,8 @@
 namespace pgstream::protocol {
 
 // Protocol version numbers: major in the high 16 bits, minor in the low 16 bits.
-[[nodiscard]] constexpr std::int32_t protocol_version(std::uint16_t major, std::uint16_t minor) noexcept {
+[[nodiscard]] constexpr std::int32_t protocol_version(std::uint16_t major,
+                                                      std::uint16_t minor) noexcept {
   return static_cast<std::int32_t>((std::uint32_t{major} << 16) | minor);
 }
 inline constexpr std::int32_t protocol_3_0 = protocol_version(3, 0);  // 196608
@@ -50,6 +51,50 @@ struct StartupParam {
 
 // Which object Describe and Close refer to.
 enum class Target : char { statement = 'S', portal = 'P' };
+
+namespace detail {
+
+template <ByteSink S>
+[[nodiscard]] Result<void> raw_message(S& sink, char type, Bytes data, std::string_view name) {
+  const std::size_t start = begin_message(sink, type);
+  put_bytes(sink, data.data(), data.size());
+  return end_message(sink, start, name);
+}
+
+[[nodiscard]] inline Result<void> check_bind_head(std::string_view portal,
+                                                  std::string_view statement,
+                                                  std::size_t result_formats) {
+  constexpr std::string_view msg = "Bind";
+  if (has_nul(portal)) [[unlikely]]
+    return nul_error(msg, "portal name", portal);
+  if (has_nul(statement)) [[unlikely]]
+    return nul_error(msg, "statement name", statement);
+  if (result_formats > max_count_u16) [[unlikely]] {
+    return count_error(msg, "result format codes", result_formats, max_count_u16);
+  }
+  return {};
+}
+
+template <ByteSink S>
+[[nodiscard]] Result<void> target_message(S& sink, char type, Target target, std::string_view name,
+                                          std::string_view msg) {
+  if (has_nul(name)) [[unlikely]] {
+    return nul_error(msg, target == Target::statement ? "statement name" : "portal name", name);
+  }
+  const std::size_t start = begin_message(sink, type);
+  put_u8(sink, static_cast<std::uint8_t>(target));
+  put_cstring(sink, name);
+  return end_message(sink, start, msg);
+}
+
+// A type byte and Int32(4): Flush, Sync, Terminate, CopyDone.
+template <ByteSink S>
+void empty_message(S& sink, char type) {
+  const char bytes[5] = {type, 0, 0, 0, 4};
+  put_bytes(sink, bytes, sizeof bytes);
+}
+
+}  // namespace detail
 
 namespace frontend {
 
@@ -139,36 +184,28 @@ template <ByteSink S>
   return sasl_initial_response(sink, mechanism, std::optional<Bytes>(bytes_of(data)));
 }
 
-namespace detail_raw {
-template <ByteSink S>
-[[nodiscard]] Result<void> raw_message(S& sink, char type, Bytes data, std::string_view name) {
-  const std::size_t start = protocol::detail::begin_message(sink, type);
-  put_bytes(sink, data.data(), data.size());
-  return protocol::detail::end_message(sink, start, name);
-}
-}  // namespace detail_raw
-
 // SASLResponse: mechanism-specific data (for SCRAM, the client-final-message).
 template <ByteSink S>
 [[nodiscard]] Result<void> sasl_response(S& sink, Bytes data) {
-  return detail_raw::raw_message(sink, 'p', data, "SASLResponse");
+  return detail::raw_message(sink, 'p', data, "SASLResponse");
 }
 template <ByteSink S>
 [[nodiscard]] Result<void> sasl_response(S& sink, std::string_view data) {
-  return detail_raw::raw_message(sink, 'p', bytes_of(data), "SASLResponse");
+  return detail::raw_message(sink, 'p', bytes_of(data), "SASLResponse");
 }
 
 // GSSResponse: GSSAPI/SSPI token bytes.
 template <ByteSink S>
 [[nodiscard]] Result<void> gss_response(S& sink, Bytes data) {
-  return detail_raw::raw_message(sink, 'p', data, "GSSResponse");
+  return detail::raw_message(sink, 'p', data, "GSSResponse");
 }
 
 // ---- simple query ----
 
 template <ByteSink S>
 [[nodiscard]] Result<void> query(S& sink, std::string_view sql) {
-  if (detail::has_nul(sql)) [[unlikely]] return detail::nul_error("Query", "query text", sql);
+  if (detail::has_nul(sql)) [[unlikely]]
+    return detail::nul_error("Query", "query text", sql);
   const std::size_t start = detail::begin_message(sink, 'Q');
   detail::put_cstring(sink, sql);
   return detail::end_message(sink, start, "Query");
@@ -182,8 +219,10 @@ template <ByteSink S>
 [[nodiscard]] Result<void> parse(S& sink, std::string_view statement, std::string_view sql,
                                  SpanArg<Oid> param_types = {}) {
   constexpr std::string_view msg = "Parse";
-  if (detail::has_nul(statement)) [[unlikely]] return detail::nul_error(msg, "statement name", statement);
-  if (detail::has_nul(sql)) [[unlikely]] return detail::nul_error(msg, "query text", sql);
+  if (detail::has_nul(statement)) [[unlikely]]
+    return detail::nul_error(msg, "statement name", statement);
+  if (detail::has_nul(sql)) [[unlikely]]
+    return detail::nul_error(msg, "query text", sql);
   if (param_types.size() > max_count_u16) [[unlikely]] {
     return detail::count_error(msg, "parameter type oids", param_types.size(), max_count_u16);
   }
@@ -195,30 +234,13 @@ template <ByteSink S>
   return detail::end_message(sink, start, msg);
 }
 
-namespace detail_bind {
-[[nodiscard]] inline Result<void> check_bind_head(std::string_view portal, std::string_view statement,
-                                           std::size_t result_formats) {
-  constexpr std::string_view msg = "Bind";
-  if (protocol::detail::has_nul(portal)) [[unlikely]] {
-    return protocol::detail::nul_error(msg, "portal name", portal);
-  }
-  if (protocol::detail::has_nul(statement)) [[unlikely]] {
-    return protocol::detail::nul_error(msg, "statement name", statement);
-  }
-  if (result_formats > max_count_u16) [[unlikely]] {
-    return protocol::detail::count_error(msg, "result format codes", result_formats, max_count_u16);
-  }
-  return {};
-}
-}  // namespace detail_bind
-
 // Bind with typed values: each value's format and bytes come from its Bindable<T>. Result formats
 // may be empty (all text), one (for every column) or one per column.
 template <ByteSink S, BindableValue... T>
 [[nodiscard]] Result<void> bind(S& sink, std::string_view portal, std::string_view statement,
                                 SpanArg<Format> result_formats, const T&... values) {
   static_assert(sizeof...(T) <= max_count_u16, "Bind takes at most 65535 parameters");
-  if (auto ok = detail_bind::check_bind_head(portal, statement, result_formats.size()); !ok)
+  if (auto ok = detail::check_bind_head(portal, statement, result_formats.size()); !ok)
       [[unlikely]] {
     return ok;
   }
@@ -236,15 +258,17 @@ template <ByteSink S, BindableValue... T>
 // Bind with values the caller already encoded (e.g. text), std::nullopt for NULL. Parameter
 // formats may be empty (all text), one (for all) or one per value.
 template <ByteSink S>
-[[nodiscard]] Result<void> bind_encoded(S& sink, std::string_view portal, std::string_view statement,
-                                        SpanArg<Format> param_formats, SpanArg<EncodedValue> values,
+[[nodiscard]] Result<void> bind_encoded(S& sink, std::string_view portal,
+                                        std::string_view statement, SpanArg<Format> param_formats,
+                                        SpanArg<EncodedValue> values,
                                         SpanArg<Format> result_formats = {}) {
-  if (auto ok = detail_bind::check_bind_head(portal, statement, result_formats.size()); !ok)
+  if (auto ok = detail::check_bind_head(portal, statement, result_formats.size()); !ok)
       [[unlikely]] {
     return ok;
   }
-  if (auto ok = detail::check_encoded_params("Bind", "parameters", param_formats.span(), values.span()); !ok)
-      [[unlikely]] {
+  if (auto ok =
+          detail::check_encoded_params("Bind", "parameters", param_formats.span(), values.span());
+      !ok) [[unlikely]] {
     return ok;
   }
   const std::size_t start = detail::begin_message(sink, 'B');
@@ -259,32 +283,19 @@ template <ByteSink S>
 
 // Execute: portal ("" = unnamed) and a row limit (0 = all rows).
 template <ByteSink S>
-[[nodiscard]] Result<void> execute(S& sink, std::string_view portal = {}, std::int32_t max_rows = 0) {
-  if (detail::has_nul(portal)) [[unlikely]] return detail::nul_error("Execute", "portal name", portal);
+[[nodiscard]] Result<void> execute(S& sink, std::string_view portal = {},
+                                   std::int32_t max_rows = 0) {
+  if (detail::has_nul(portal)) [[unlikely]]
+    return detail::nul_error("Execute", "portal name", portal);
   const std::size_t start = detail::begin_message(sink, 'E');
   detail::put_cstring(sink, portal);
   put_i32(sink, max_rows);
   return detail::end_message(sink, start, "Execute");
 }
 
-namespace detail_target {
-template <ByteSink S>
-[[nodiscard]] Result<void> target_message(S& sink, char type, Target target, std::string_view name,
-                                          std::string_view msg) {
-  if (protocol::detail::has_nul(name)) [[unlikely]] {
-    return protocol::detail::nul_error(msg, target == Target::statement ? "statement name" : "portal name",
-                                       name);
-  }
-  const std::size_t start = protocol::detail::begin_message(sink, type);
-  put_u8(sink, static_cast<std::uint8_t>(target));
-  protocol::detail::put_cstring(sink, name);
-  return protocol::detail::end_message(sink, start, msg);
-}
-}  // namespace detail_target
-
 template <ByteSink S>
 [[nodiscard]] Result<void> describe(S& sink, Target target, std::string_view name = {}) {
-  return detail_target::target_message(sink, 'D', target, name, "Describe");
+  return detail::target_message(sink, 'D', target, name, "Describe");
 }
 template <ByteSink S>
 [[nodiscard]] Result<void> describe_statement(S& sink, std::string_view name = {}) {
@@ -297,7 +308,7 @@ template <ByteSink S>
 
 template <ByteSink S>
 [[nodiscard]] Result<void> close(S& sink, Target target, std::string_view name = {}) {
-  return detail_target::target_message(sink, 'C', target, name, "Close");
+  return detail::target_message(sink, 'C', target, name, "Close");
 }
 template <ByteSink S>
 [[nodiscard]] Result<void> close_statement(S& sink, std::string_view name = {}) {
@@ -308,24 +319,24 @@ template <ByteSink S>
   return close(sink, Target::portal, name);
 }
 
-// ---- fixed messages: a type byte and Int32(4) ----
+// ---- fixed messages ----
 
-namespace detail_fixed {
 template <ByteSink S>
-void empty_message(S& sink, char type) {
-  const char bytes[5] = {type, 0, 0, 0, 4};
-  put_bytes(sink, bytes, sizeof bytes);
+void flush(S& sink) {
+  detail::empty_message(sink, 'H');
 }
-}  // namespace detail_fixed
-
 template <ByteSink S>
-void flush(S& sink) { detail_fixed::empty_message(sink, 'H'); }
+void sync(S& sink) {
+  detail::empty_message(sink, 'S');
+}
 template <ByteSink S>
-void sync(S& sink) { detail_fixed::empty_message(sink, 'S'); }
+void terminate(S& sink) {
+  detail::empty_message(sink, 'X');
+}
 template <ByteSink S>
-void terminate(S& sink) { detail_fixed::empty_message(sink, 'X'); }
-template <ByteSink S>
-void copy_done(S& sink) { detail_fixed::empty_message(sink, 'c'); }
+void copy_done(S& sink) {
+  detail::empty_message(sink, 'c');
+}
 
 // ---- COPY FROM STDIN ----
 
@@ -333,17 +344,18 @@ void copy_done(S& sink) { detail_fixed::empty_message(sink, 'c'); }
 // messages, use CopyDataFrame (copy_binary.hpp).
 template <ByteSink S>
 [[nodiscard]] Result<void> copy_data(S& sink, Bytes data) {
-  return detail_raw::raw_message(sink, 'd', data, "CopyData");
+  return detail::raw_message(sink, 'd', data, "CopyData");
 }
 template <ByteSink S>
 [[nodiscard]] Result<void> copy_data(S& sink, std::string_view data) {
-  return detail_raw::raw_message(sink, 'd', bytes_of(data), "CopyData");
+  return detail::raw_message(sink, 'd', bytes_of(data), "CopyData");
 }
 
 // CopyFail: abort the COPY with a reason the server reports back in its ErrorResponse.
 template <ByteSink S>
 [[nodiscard]] Result<void> copy_fail(S& sink, std::string_view reason) {
-  if (detail::has_nul(reason)) [[unlikely]] return detail::nul_error("CopyFail", "the reason", reason);
+  if (detail::has_nul(reason)) [[unlikely]]
+    return detail::nul_error("CopyFail", "the reason", reason);
   const std::size_t start = detail::begin_message(sink, 'f');
   detail::put_cstring(sink, reason);
   return detail::end_message(sink, start, "CopyFail");
@@ -368,8 +380,9 @@ template <ByteSink S, BindableValue... T>
 template <ByteSink S>
 [[nodiscard]] Result<void> function_call_encoded(S& sink, Oid function, SpanArg<Format> arg_formats,
                                                  SpanArg<EncodedValue> args, Format result_format) {
-  if (auto ok = detail::check_encoded_params("FunctionCall", "arguments", arg_formats.span(), args.span()); !ok)
-      [[unlikely]] {
+  if (auto ok = detail::check_encoded_params("FunctionCall", "arguments", arg_formats.span(),
+                                             args.span());
+      !ok) [[unlikely]] {
     return ok;
   }
   const std::size_t start = detail::begin_message(sink, 'F');

@@ -27,7 +27,7 @@ class SpanArg {
   constexpr SpanArg(std::initializer_list<T> list) noexcept  // NOLINT: implicit on purpose
       : view_(list.begin(), list.size()) {}
   template <class R>
-    requires std::convertible_to<R &&, std::span<const T>>
+  requires std::convertible_to<R&&, std::span<const T>>
   constexpr SpanArg(R&& range) noexcept  // NOLINT: implicit on purpose
       : view_(std::forward<R>(range)) {}
 

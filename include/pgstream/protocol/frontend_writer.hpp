@@ -3,7 +3,8 @@
 //
 //   FrontendWriter w(buf);
 //   auto ok = w.parse("stmt").query("SELECT $1::int4").param_types({23}).finish();
-//   Result<void> r = w.bind("", "stmt").result_format(Format::binary).finish(x, y).execute().sync();
+//   Result<void> r = w.bind("", "stmt").result_format(Format::binary).finish(x,
+//   y).execute().sync();
 //
 // The builders hold views (names, SQL, format and oid lists), not copies: finish them in the same
 // expression, or keep what they point at alive until finish(). A BindDone chain is all-or-nothing:
@@ -55,7 +56,7 @@ class [[nodiscard]] BindDone {
   [[nodiscard]] bool ok() const noexcept { return outcome_.has_value(); }
   [[nodiscard]] const Result<void>& result() const& noexcept { return outcome_; }
   [[nodiscard]] Result<void> result() && noexcept { return std::move(outcome_); }
-  operator Result<void>() const& { return outcome_; }  // NOLINT: implicit on purpose
+  operator Result<void>() const& { return outcome_; }         // NOLINT: implicit on purpose
   operator Result<void>() && { return std::move(outcome_); }  // NOLINT: implicit on purpose
 
  private:
@@ -78,7 +79,8 @@ class [[nodiscard]] BindDone {
 template <ByteSink S>
 class [[nodiscard]] ParseBuilder {
  public:
-  ParseBuilder(S& sink, std::string_view statement) noexcept : sink_(&sink), statement_(statement) {}
+  ParseBuilder(S& sink, std::string_view statement) noexcept
+      : sink_(&sink), statement_(statement) {}
 
   ParseBuilder& query(std::string_view sql) noexcept {
     sql_ = sql;
@@ -148,7 +150,8 @@ class [[nodiscard]] BindBuilder {
 
  private:
   [[nodiscard]] SpanArg<Format> results() const noexcept {
-    if (one_result_format_) return SpanArg<Format>(std::span<const Format>(&*one_result_format_, 1));
+    if (one_result_format_)
+      return SpanArg<Format>(std::span<const Format>(&*one_result_format_, 1));
     return result_formats_;
   }
 
@@ -171,7 +174,8 @@ class FrontendWriter {
   [[nodiscard]] S& sink() const noexcept { return *sink_; }
 
   // start-up
-  [[nodiscard]] Result<void> startup(SpanArg<StartupParam> params, std::int32_t version = protocol_3_0) {
+  [[nodiscard]] Result<void> startup(SpanArg<StartupParam> params,
+                                     std::int32_t version = protocol_3_0) {
     return frontend::startup_message(*sink_, params, version);
   }
   void ssl_request() { frontend::ssl_request(*sink_); }
@@ -184,21 +188,29 @@ class FrontendWriter {
   [[nodiscard]] Result<void> password(std::string_view password) {
     return frontend::password_message(*sink_, password);
   }
-  [[nodiscard]] Result<void> sasl_initial_response(std::string_view mechanism, std::optional<Bytes> data) {
+  [[nodiscard]] Result<void> sasl_initial_response(std::string_view mechanism,
+                                                   std::optional<Bytes> data) {
     return frontend::sasl_initial_response(*sink_, mechanism, data);
   }
-  [[nodiscard]] Result<void> sasl_initial_response(std::string_view mechanism, std::string_view data) {
+  [[nodiscard]] Result<void> sasl_initial_response(std::string_view mechanism,
+                                                   std::string_view data) {
     return frontend::sasl_initial_response(*sink_, mechanism, data);
   }
-  [[nodiscard]] Result<void> sasl_response(Bytes data) { return frontend::sasl_response(*sink_, data); }
+  [[nodiscard]] Result<void> sasl_response(Bytes data) {
+    return frontend::sasl_response(*sink_, data);
+  }
   [[nodiscard]] Result<void> sasl_response(std::string_view data) {
     return frontend::sasl_response(*sink_, data);
   }
-  [[nodiscard]] Result<void> gss_response(Bytes data) { return frontend::gss_response(*sink_, data); }
+  [[nodiscard]] Result<void> gss_response(Bytes data) {
+    return frontend::gss_response(*sink_, data);
+  }
 
   // simple and extended query
   [[nodiscard]] Result<void> query(std::string_view sql) { return frontend::query(*sink_, sql); }
-  [[nodiscard]] ParseBuilder<S> parse(std::string_view statement = {}) { return {*sink_, statement}; }
+  [[nodiscard]] ParseBuilder<S> parse(std::string_view statement = {}) {
+    return {*sink_, statement};
+  }
   [[nodiscard]] Result<void> parse(std::string_view statement, std::string_view sql,
                                    SpanArg<Oid> param_types = {}) {
     return frontend::parse(*sink_, statement, sql, param_types);
@@ -227,9 +239,13 @@ class FrontendWriter {
 
   // COPY FROM STDIN
   [[nodiscard]] Result<void> copy_data(Bytes data) { return frontend::copy_data(*sink_, data); }
-  [[nodiscard]] Result<void> copy_data(std::string_view data) { return frontend::copy_data(*sink_, data); }
+  [[nodiscard]] Result<void> copy_data(std::string_view data) {
+    return frontend::copy_data(*sink_, data);
+  }
   void copy_done() { frontend::copy_done(*sink_); }
-  [[nodiscard]] Result<void> copy_fail(std::string_view reason) { return frontend::copy_fail(*sink_, reason); }
+  [[nodiscard]] Result<void> copy_fail(std::string_view reason) {
+    return frontend::copy_fail(*sink_, reason);
+  }
 
   // fast-path function call
   template <BindableValue... T>
@@ -237,7 +253,8 @@ class FrontendWriter {
     return frontend::function_call(*sink_, function, result_format, args...);
   }
   [[nodiscard]] Result<void> function_call_encoded(Oid function, SpanArg<Format> arg_formats,
-                                                   SpanArg<EncodedValue> args, Format result_format) {
+                                                   SpanArg<EncodedValue> args,
+                                                   Format result_format) {
     return frontend::function_call_encoded(*sink_, function, arg_formats, args, result_format);
   }
 
