@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace pgstream::uring {
 
@@ -72,6 +73,26 @@ int Ring::submit_and_wait(unsigned wait_nr, std::optional<std::chrono::nanosecon
 
 Result<void> Ring::register_buffers(std::span<const iovec> buffers) {
   const int rc = io_uring_register_buffers(ring(), buffers.data(), static_cast<unsigned>(buffers.size()));
+  if (rc < 0) {
+    std::string msg = "cannot register send buffers with io_uring: " + std::string(std::strerror(-rc));
+    if (rc == -ENOMEM) msg += " (raise the locked-memory limit: ulimit -l)";
+    return make_error(ErrorCategory::io, msg);
+  }
+  return {};
+}
+
+Result<void> Ring::register_sparse_buffers(unsigned count) {
+  const int rc = io_uring_register_buffers_sparse(ring(), count);
+  if (rc < 0)
+    return make_error(ErrorCategory::io, "cannot register a buffer table with io_uring: " + std::string(std::strerror(-rc)) +
+                                             (rc == -EINVAL ? " (kernel older than 5.13?)" : ""));
+  return {};
+}
+
+Result<void> Ring::update_buffers(unsigned first_slot, std::span<const iovec> buffers) {
+  std::vector<__u64> tags(buffers.size(), 0);
+  const int rc = io_uring_register_buffers_update_tag(ring(), first_slot, buffers.data(), tags.data(),
+                                                      static_cast<unsigned>(buffers.size()));
   if (rc < 0) {
     std::string msg = "cannot register send buffers with io_uring: " + std::string(std::strerror(-rc));
     if (rc == -ENOMEM) msg += " (raise the locked-memory limit: ulimit -l)";

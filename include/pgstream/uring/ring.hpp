@@ -76,6 +76,10 @@ class Ring {
 
   // Registers memory for the fixed-buffer operations (buffer index = position in `buffers`).
   [[nodiscard]] Result<void> register_buffers(std::span<const iovec> buffers);
+  // A table of `count` empty buffer slots, filled later slot by slot with update_buffers(), so
+  // memory is registered per connection as connections open.
+  [[nodiscard]] Result<void> register_sparse_buffers(unsigned count);
+  [[nodiscard]] Result<void> update_buffers(unsigned first_slot, std::span<const iovec> buffers);
   [[nodiscard]] unsigned sq_space_left() noexcept;
   [[nodiscard]] io_uring* native() noexcept { return ring(); }
 

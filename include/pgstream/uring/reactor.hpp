@@ -1,0 +1,103 @@
+#pragma once
+// The io_uring reactor: one ring, many pipelined Postgres connections, one thread.
+//
+// Run one Reactor per thread (shared nothing); tools spread their connections over several.
+// Connections are opened through the ring (connect, TLS, start-up and auth by the same sans-I/O
+// machines the blocking client uses). Once ready, a tool encodes requests straight into the
+// connection's registered send area (Connection::sink()), ends each request with a Sync (or a
+// simple Query) and hands the reactor a RequestHandler; every response frame is decoded in place
+// from the connection's receive ring and delivered to the handler of the request it answers.
+//
+//   auto reactor = Reactor::create({});
+//   Connection* c = reactor->open(builder, events).value();
+//   ... in events.on_ready: encode Bind/Execute/Sync into c->sink(); c->push_request(&handler);
+//   reactor->run_until([&] { return done; });
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "pgstream/client/pg_connection.hpp"
+#include "pgstream/protocol/frame.hpp"
+#include "pgstream/result.hpp"
+
+namespace pgstream::uring {
+
+class Connection;
+
+// The owner of one request: sees each backend frame answering it (views valid during the call),
+// then exactly one completion.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  virtual void on_frame(Connection& /*connection*/, const protocol::Frame& /*frame*/) {}
+  // ok at the request's ReadyForQuery; else the first ErrorResponse of the request (the server
+  // skipped the rest up to the Sync), or io / timeout error when the connection died or the
+  // request's deadline passed (then it was cancelled on the server).
+  virtual void on_complete(Connection& connection, Result<void> outcome) = 0;
+};
+
+struct ConnectionEvents {
+  // Start-up finished (also after a reconnect): the connection takes requests.
+  std::function<void(Connection&)> on_ready;
+  // Send space or in-flight room was freed after push_request/sink() ran out of it.
+  std::function<void(Connection&)> on_writable;
+  // The connection failed to open, or died; its in-flight requests have been failed already.
+  // With a reconnect policy the reactor tries again and on_ready fires when it succeeds.
+  std::function<void(Connection&, const Error&)> on_closed;
+};
+
+struct ReconnectPolicy {
+  unsigned max_attempts = 0;  // 0: never reconnect
+  std::chrono::milliseconds initial_backoff{100};
+  std::chrono::milliseconds max_backoff{5000};
+};
+
+struct ReactorOptions {
+  unsigned ring_entries = 4096;
+  // Registered send memory per connection: two halves of this size (one in flight, one filling).
+  std::size_t send_buffer_bytes = 256 * 1024;
+  // Receive ring per connection (frames larger than this take a slow path).
+  std::size_t recv_ring_bytes = 256 * 1024;
+  std::size_t max_connections = 1024;
+  // Requests (Syncs) in flight per connection before push_request() reports no room.
+  std::size_t max_requests_in_flight = 4096;
+  protocol::FrameLimits limits;
+  std::chrono::milliseconds request_timeout{0};  // 0: none
+  ReconnectPolicy reconnect;
+};
+
+class Reactor {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Reactor>> create(const ReactorOptions& options);
+  ~Reactor();
+  Reactor(const Reactor&) = delete;
+  Reactor& operator=(const Reactor&) = delete;
+
+  // Starts opening a connection; events.on_ready fires when it can take requests. Errors here
+  // are only the immediate ones (bad connection string, too many connections); later failures
+  // arrive through on_closed.
+  [[nodiscard]] Result<Connection*> open(const client::ConnectionBuilder& builder, ConnectionEvents events);
+
+  // One loop turn: submit everything queued, wait for at least one completion (or the nearest
+  // deadline, or `max_wait`), and process what completed.
+  [[nodiscard]] Result<void> run_once(std::chrono::milliseconds max_wait = std::chrono::milliseconds(100));
+  // Turns until done() is true, or until no connection is open.
+  [[nodiscard]] Result<void> run_until(const std::function<bool()>& done);
+
+  // Sends Terminate on every ready connection and closes them all (in-flight requests fail).
+  void close_all();
+  [[nodiscard]] std::size_t open_connections() const noexcept;
+  [[nodiscard]] const ReactorOptions& options() const noexcept;
+
+  struct Impl;
+
+ private:
+  explicit Reactor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pgstream::uring
