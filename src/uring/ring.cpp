@@ -34,9 +34,16 @@ Result<Ring> Ring::create(const Options& options) {
   auto impl = std::make_unique<Impl>();
   io_uring_params params{};
   params.flags = IORING_SETUP_CLAMP;
-  if (options.single_issuer) params.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
+  // One thread submits and reaps, so completion work can wait until we ask for events
+  // (DEFER_TASKRUN, 6.1+) instead of interrupting the thread; older kernels get plain rings.
+  if (options.single_issuer) params.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
   int rc = io_uring_queue_init_params(options.entries, &impl->ring, &params);
-  if (rc == -EINVAL && options.single_issuer) {  // a kernel older than 6.0 lacks those flags
+  if (rc == -EINVAL && options.single_issuer) {
+    params = io_uring_params{};
+    params.flags = IORING_SETUP_CLAMP | IORING_SETUP_COOP_TASKRUN;
+    rc = io_uring_queue_init_params(options.entries, &impl->ring, &params);
+  }
+  if (rc == -EINVAL && options.single_issuer) {  // a kernel older than 5.19 lacks those flags
     params = io_uring_params{};
     params.flags = IORING_SETUP_CLAMP;
     rc = io_uring_queue_init_params(options.entries, &impl->ring, &params);

@@ -67,6 +67,10 @@ struct ReactorOptions {
   std::size_t max_requests_in_flight = 4096;
   protocol::FrameLimits limits;
   std::chrono::milliseconds request_timeout{0};  // 0: none
+  // Throughput mode: a loop turn waits for this many completions (or coalesce_delay) before
+  // processing. 1 (the default) wakes for every completion: lowest latency.
+  unsigned coalesce_completions = 1;
+  std::chrono::microseconds coalesce_delay{200};
   ReconnectPolicy reconnect;
 };
 
@@ -88,7 +92,9 @@ class Reactor {
   // Turns until done() is true, or until no connection is open.
   [[nodiscard]] Result<void> run_until(const std::function<bool()>& done);
 
-  // Sends Terminate on every ready connection and closes them all (in-flight requests fail).
+  // Sends Terminate on every ready connection and closes them all (in-flight requests fail with
+  // a cancelled error). Destroying the Reactor does the same without calling any handler or
+  // event, so handlers may be destroyed before or after it.
   void close_all();
   [[nodiscard]] std::size_t open_connections() const noexcept;
   [[nodiscard]] const ReactorOptions& options() const noexcept;
