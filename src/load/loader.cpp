@@ -1,43 +1,49 @@
+// The load loop: one thread reads and encodes lines into batches while the reactor streams
+// earlier batches over N connections, each batch one COPY (one transaction).
+
 #include "pgstream/load/loader.hpp"
 
 #include <fcntl.h>
-#include <simdjson.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <unordered_map>
+#include <deque>
+#include <memory>
 
 #include "pgstream/load/copy_text.hpp"
 #include "pgstream/load/line_reader.hpp"
+#include "pgstream/load/row_encoder.hpp"
 #include "pgstream/load/table_schema.hpp"
+#include "pgstream/protocol/backend.hpp"
+#include "pgstream/protocol/copy_binary.hpp"
+#include "pgstream/protocol/frontend.hpp"
+#include "pgstream/uring/connection.hpp"
+#include "pgstream/uring/reactor.hpp"
 
 namespace pgstream::load {
 namespace {
 
-namespace od = simdjson::ondemand;
+using Clock = std::chrono::steady_clock;
+namespace fe = protocol::frontend;
+using uring::Connection;
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-
-// One row waiting in a batch: where it came from, and its raw line for the rejects file.
+// One row waiting in a batch: where it came from, its encoded bytes and its raw line.
 struct PendingRow {
   std::uint32_t file = 0;
   std::uint64_t line = 0;
-  std::size_t copy_begin = 0, copy_end = 0;  // its COPY text in Batch::payload
-  std::size_t raw_begin = 0, raw_end = 0;    // the input line in Batch::raw
+  std::size_t copy_begin = 0, copy_end = 0;
+  std::size_t raw_begin = 0, raw_end = 0;
 };
 
 // Rows sharing one set of present columns, sent as one COPY with that column list.
 struct Batch {
-  std::vector<std::size_t> columns;
   std::string copy_sql;
-  std::string payload;
-  std::string raw;
+  std::string payload;  // encoded rows, back to back
+  std::string raw;      // their input lines, for the rejects file
   std::vector<PendingRow> rows;
+  std::vector<std::size_t> live;  // rows still to load (a rejected row leaves)
 };
 
 class RejectsFile {
@@ -56,33 +62,34 @@ class RejectsFile {
       fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
       if (fd_ < 0) return make_error(ErrorCategory::io, "cannot create rejects file " + path_ + ": " + std::strerror(errno));
     }
-    std::string rec = "{\"file\":";
-    append_json_string(rec, file);
-    rec += ",\"line\":" + std::to_string(line);
+    rec_.assign("{\"file\":");
+    append_json_string(rec_, file);
+    rec_ += ",\"line\":" + std::to_string(line);
     if (!column.empty()) {
-      rec += ",\"column\":";
-      append_json_string(rec, column);
+      rec_ += ",\"column\":";
+      append_json_string(rec_, column);
     }
     if (!sqlstate.empty()) {
-      rec += ",\"sqlstate\":";
-      append_json_string(rec, sqlstate);
+      rec_ += ",\"sqlstate\":";
+      append_json_string(rec_, sqlstate);
     }
-    rec += ",\"error\":";
-    append_json_string(rec, reason);
-    rec += ",\"input\":";
-    append_json_string(rec, input);
-    rec += "}\n";
-    if (::write(fd_, rec.data(), rec.size()) != static_cast<ssize_t>(rec.size()))
+    rec_ += ",\"error\":";
+    append_json_string(rec_, reason);
+    rec_ += ",\"input\":";
+    append_json_string(rec_, input);
+    rec_ += "}\n";
+    if (::write(fd_, rec_.data(), rec_.size()) != static_cast<ssize_t>(rec_.size()))
       return make_error(ErrorCategory::io, "cannot write rejects file " + path_ + ": " + std::strerror(errno));
     return {};
   }
 
  private:
   std::string path_;
+  std::string rec_;
   int fd_ = -1;
 };
 
-// "COPY t, line 17, column x: ..." -> 17
+// "COPY t, line 17, column x: ..." -> 17 (binary COPY counts tuples the same way)
 std::optional<std::uint64_t> copy_line_of(const Error& e) {
   if (!e.server()) return std::nullopt;
   std::string_view where = e.server()->where;
@@ -109,49 +116,110 @@ std::string copy_column_of(const Error& e) {
   return std::string(where.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
 }
 
+class Loader;
+
+// A simple query's completion, forwarded to its worker (BEGIN/TRUNCATE, COMMIT).
+struct StepHandler final : uring::RequestHandler {
+  std::function<void(Result<void>)> done;
+  void on_complete(Connection&, Result<void> outcome) override { done(std::move(outcome)); }
+};
+
+// One connection streaming one batch at a time.
+struct Worker final : uring::RequestHandler {
+  Loader* loader = nullptr;
+  Connection* conn = nullptr;
+  std::unique_ptr<Batch> batch;
+  bool ready = false;
+  bool busy = false;
+  // Streaming position: segments of contiguous live rows in batch->payload.
+  std::vector<std::pair<std::size_t, std::size_t>> segments;
+  std::size_t segment = 0, offset = 0;
+  bool header_sent = false, trailer_sent = false;
+  std::optional<std::uint64_t> copied;  // rows from CommandComplete
+  // --truncate: this batch runs inside BEGIN; TRUNCATE ...; COMMIT.
+  bool in_transaction = false;
+  std::optional<Result<void>> copy_outcome;
+  StepHandler begin_step, commit_step;
+
+  void on_frame(Connection&, const protocol::Frame& f) override {
+    if (f.type != 'C') return;
+    if (auto cc = protocol::CommandComplete::parse(f)) copied = cc->rows();
+  }
+  void on_complete(Connection& c, Result<void> outcome) override;
+  void pump();
+};
+
 class Loader {
  public:
-  Loader(client::PgConnection& conn, const LoadOptions& o, TableSchema schema)
-      : conn_(conn), opt_(o), schema_(std::move(schema)),
+  Loader(client::ConnectionBuilder builder, const LoadOptions& o, TableSchema schema, CopyFormat format)
+      : builder_(std::move(builder)), opt_(o), schema_(std::move(schema)), format_(format),
+        encoder_(schema_, format, o.jsonb_column.empty() ? std::nullopt : schema_.find(o.jsonb_column)),
         rejects_(o.rejects_path.empty() ? o.table + ".rejects.jsonl" : o.rejects_path) {
-    if (!o.jsonb_column.empty()) jsonb_index_ = schema_.find(o.jsonb_column);
-    cells_.resize(schema_.columns.size());
-    present_.resize(schema_.columns.size());
+    truncate_pending_ = o.truncate;
   }
 
   Result<LoadReport> run() {
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = Clock::now();
     report_.table = schema_.qualified_name;
-    if (!opt_.jsonb_column.empty() && !jsonb_index_)
+    report_.copy_format = format_ == CopyFormat::binary ? "binary" : "text";
+    if (!opt_.jsonb_column.empty() && !schema_.find(opt_.jsonb_column))
       return make_error(ErrorCategory::config, "--jsonb-column " + opt_.jsonb_column + ": no such column in " +
                                                    schema_.qualified_name);
-    for (std::uint32_t f = 0; f < opt_.files.size() && !report_.stopped; ++f) {
-      auto input = InputReader::open(opt_.files[f]);
-      if (!input) return std::unexpected(input.error());
-      file_names_.push_back(input->path());
-      ++report_.files;
-      LineReader lines(*input);
-      for (;;) {
-        auto line = lines.next();
-        if (!line) return std::unexpected(line.error());
-        if (!*line) break;
-        report_.bytes_read += (*line)->text.size() + 1;
-        if (auto r = take_line(f, **line); !r) return std::unexpected(r.error());
-        if (report_.stopped) break;
-      }
+    uring::ReactorOptions ro;
+    ro.max_connections = opt_.connections;
+    auto reactor = uring::Reactor::create(ro);
+    if (!reactor) return std::unexpected(reactor.error());
+    reactor_ = std::move(*reactor);
+    workers_.resize(opt_.connections);
+    for (auto& w : workers_) {
+      w = std::make_unique<Worker>();
+      w->loader = this;
+      Worker* raw = w.get();
+      uring::ConnectionEvents ev;
+      ev.on_ready = [raw](Connection& c) {
+        raw->conn = &c;
+        raw->ready = true;
+      };
+      ev.on_writable = [raw](Connection&) { raw->pump(); };
+      ev.on_closed = [this](Connection& c, const Error& e) {
+        if (!fatal_) fatal_ = Error(e.category(), "connection " + std::to_string(c.index() + 1) + " lost: " + e.message());
+      };
+      auto c = reactor_->open(builder_, ev);
+      if (!c) return std::unexpected(c.error());
+      w->conn = *c;
     }
-    if (auto r = send_older_than(nullptr); !r) return std::unexpected(r.error());
-    report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    report_.connections = workers_.size();
+
+    last_progress_ = Clock::now();
+    while (!fatal_) {
+      if (!input_done_ && !report_.stopped) {
+        if (auto r = produce(); !r) return std::unexpected(r.error());
+      }
+      dispatch();
+      const bool waiting_only = input_done_ || report_.stopped || ready_.size() >= 2 * workers_.size();
+      if (finished()) break;
+      if (auto r = reactor_->run_once(waiting_only ? std::chrono::milliseconds(100) : std::chrono::milliseconds(0)); !r)
+        return std::unexpected(r.error());
+      if (!error_.empty()) return make_error(ErrorCategory::io, error_);
+      tick_progress();
+    }
+    report_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    report_.ignored_keys = encoder_.ignored_keys();
     if (rejects_.used()) report_.rejects_path = rejects_.path();
+    reactor_->close_all();
+    if (fatal_)
+      return make_error(fatal_->category(), fatal_->message() + " (" + std::to_string(report_.rows_loaded) +
+                                                " rows were committed before it)");
     return report_;
   }
 
- private:
+  // ---- called by workers ----
+
   Result<void> reject(std::uint32_t file, std::uint64_t line, std::string_view column, std::string_view sqlstate,
                       std::string_view reason, std::string_view input) {
     ++report_.rows_rejected;
     if (auto r = rejects_.write(file_names_[file], line, column, sqlstate, reason, input); !r) return r;
-    if (opt_.max_errors && report_.rows_rejected > *opt_.max_errors) {
+    if (opt_.max_errors && report_.rows_rejected > *opt_.max_errors && !report_.stopped) {
       report_.stopped = true;
       report_.stop_reason = "stopped after " + std::to_string(report_.rows_rejected) + " rejected line(s) (--max-errors " +
                             std::to_string(*opt_.max_errors) + ")";
@@ -159,295 +227,314 @@ class Loader {
     return {};
   }
 
-  // Converts one JSON value into the COPY text of column `c`, appended to cell_buf_.
-  // Returns an error text for a value the column cannot take.
-  std::optional<std::string> convert(od::value v, const Column& c) {
-    od::json_type type;
-    if (v.type().get(type)) return "invalid JSON value";
-    switch (type) {
-      case od::json_type::null:
-        cell_buf_ += "\\N";
-        return std::nullopt;
-      case od::json_type::string: {
-        std::string_view s;
-        if (v.get_string().get(s)) return "invalid JSON string";
-        append_copy_escaped(cell_buf_, s);
-        return std::nullopt;
-      }
-      case od::json_type::number: {
-        std::string_view raw = v.raw_json_token();
-        while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\r' || raw.back() == '\n'))
-          raw.remove_suffix(1);
-        cell_buf_ += raw;
-        return std::nullopt;
-      }
-      case od::json_type::boolean: {
-        bool b = false;
-        if (v.get_bool().get(b)) return "invalid JSON boolean";
-        cell_buf_ += c.kind == ColumnKind::boolean ? (b ? "t" : "f") : (b ? "true" : "false");
-        return std::nullopt;
-      }
-      case od::json_type::array: {
-        if (c.kind == ColumnKind::array) {
-          scratch_.clear();
-          if (auto err = append_array_literal(scratch_, v); err) return err;
-          append_copy_escaped(cell_buf_, scratch_);
-          return std::nullopt;
-        }
-        [[fallthrough]];
-      }
-      case od::json_type::object: {
-        if (c.kind != ColumnKind::json && c.kind != ColumnKind::text)
-          return std::string("a JSON ") + (type == od::json_type::array ? "array" : "object") +
-                 " cannot go into column of type " + c.type_name;
-        std::string_view raw;
-        bool bad;
-        if (type == od::json_type::array) {
-          od::array a;
-          bad = v.get_array().get(a) || a.raw_json().get(raw);
-        } else {
-          od::object o;
-          bad = v.get_object().get(o) || o.raw_json().get(raw);
-        }
-        if (bad) return "invalid JSON";
-        append_copy_escaped(cell_buf_, raw);
-        return std::nullopt;
-      }
+  void batch_done(Worker& w, Result<void> outcome) {
+    Batch& b = *w.batch;
+    if (outcome) {
+      report_.rows_loaded += w.copied.value_or(b.live.size());
+      ++report_.batches;
+      if (w.in_transaction) truncate_pending_ = false;
+      release(w);
+      return;
     }
-    return "unsupported JSON value";
-  }
-
-  Result<void> take_line(std::uint32_t file, const Line& line) {
-    ++report_.lines_read;
-    if (line.text.find_first_not_of(" \t\r") == std::string_view::npos) {
-      ++report_.blank_lines;
-      return {};
+    const Error& e = outcome.error();
+    if (e.category() != ErrorCategory::server) {
+      if (!fatal_) fatal_ = e;
+      release(w);
+      return;
     }
-    std::fill(present_.begin(), present_.end(), false);
-    cell_buf_.clear();
-    od::document doc;
-    auto fail = [&](std::string_view column, std::string reason) -> Result<void> {
-      return reject(file, line.number, column, "", reason, line.text);
-    };
-    if (auto err = parser_.iterate(line.text.data(), line.text.size(), line.capacity).get(doc))
-      return fail("", std::string("invalid JSON: ") + simdjson::error_message(err));
-    od::object obj;
-    if (doc.get_object().get(obj)) return fail("", "the line is not a JSON object");
-    for (auto field_result : obj) {
-      od::field field;
-      if (auto err = std::move(field_result).get(field)) return fail("", std::string("invalid JSON: ") + simdjson::error_message(err));
-      std::string_view key;
-      if (field.unescaped_key().get(key)) return fail("", "invalid JSON object key");
-      auto idx = column_of(key);
-      if (!idx || (jsonb_index_ && *idx == *jsonb_index_)) {
-        ++report_.ignored_keys[std::string(key)];
-        continue;  // On-Demand skips the unread value when it moves to the next field
-      }
-      if (present_[*idx]) return fail(key, "duplicate key \"" + std::string(key) + "\"");
-      const std::size_t begin = cell_buf_.size();
-      if (auto err = convert(field.value(), schema_.columns[*idx]))
-        return fail(schema_.columns[*idx].name, *err);
-      present_[*idx] = true;
-      cells_[*idx] = {begin, cell_buf_.size()};
-    }
-    // In bounds after the object means more tokens follow it on this line.
-    if (!doc.current_location().error()) return fail("", "invalid JSON: trailing content after the object");
-    if (jsonb_index_) {
-      const std::size_t begin = cell_buf_.size();
-      append_copy_escaped(cell_buf_, line.text);
-      present_[*jsonb_index_] = true;
-      cells_[*jsonb_index_] = {begin, cell_buf_.size()};
-    }
-    return add_row(file, line);
-  }
-
-  std::optional<std::size_t> column_of(std::string_view key) {
-    auto it = key_cache_.find(key);
-    if (it != key_cache_.end()) return it->second;
-    auto idx = schema_.find(key);
-    key_cache_.emplace(std::string(key), idx);
-    return idx;
-  }
-
-  Result<void> add_row(std::uint32_t file, const Line& line) {
-    signature_.assign((present_.size() + 63) / 64, 0);
-    for (std::size_t i = 0; i < present_.size(); ++i)
-      if (present_[i]) signature_[i / 64] |= std::uint64_t{1} << (i % 64);
-    auto [it, inserted] = batches_.try_emplace(signature_);
-    Batch& b = it->second;
-    if (inserted) {
-      std::string cols;
-      for (std::size_t i = 0; i < present_.size(); ++i) {
-        if (!present_[i]) continue;
-        b.columns.push_back(i);
-        if (!cols.empty()) cols += ", ";
-        cols += quote_identifier(schema_.columns[i].name);
-      }
-      b.copy_sql = "COPY " + schema_.qualified_name + (cols.empty() ? "" : " (" + cols + ")") + " FROM STDIN";
-    }
-    PendingRow row;
-    row.file = file;
-    row.line = line.number;
-    row.copy_begin = b.payload.size();
-    if (b.columns.empty()) {
-      b.payload += "\n";  // no column present: a row of defaults is not expressible in COPY
+    auto line = copy_line_of(e);
+    if (line && *line >= 1 && *line <= b.live.size()) {
+      const PendingRow& r = b.rows[b.live[*line - 1]];
+      note(reject(r.file, r.line, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r)));
+      b.live.erase(b.live.begin() + static_cast<std::ptrdiff_t>(*line - 1));
+    } else if (b.live.size() == 1) {
+      const PendingRow& r = b.rows[b.live[0]];
+      note(reject(r.file, r.line, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r)));
+      b.live.clear();
     } else {
-      for (std::size_t k = 0; k < b.columns.size(); ++k) {
-        if (k) b.payload += '\t';
-        const auto [from, to] = cells_[b.columns[k]];
-        b.payload.append(cell_buf_, from, to - from);
+      // No row to blame (e.g. a deferred constraint at commit): send the rows one by one, so each
+      // failure is exact.
+      for (std::size_t i : b.live) {
+        auto one = std::make_unique<Batch>();
+        one->copy_sql = b.copy_sql;
+        const PendingRow& r = b.rows[i];
+        PendingRow nr = r;
+        nr.copy_begin = 0;
+        nr.copy_end = r.copy_end - r.copy_begin;
+        nr.raw_begin = 0;
+        nr.raw_end = r.raw_end - r.raw_begin;
+        one->payload.assign(b.payload, r.copy_begin, nr.copy_end);
+        one->raw.assign(b.raw, r.raw_begin, nr.raw_end);
+        one->rows.push_back(nr);
+        one->live.push_back(0);
+        ready_.push_front(std::move(one));
       }
-      b.payload += '\n';
+      b.live.clear();
     }
-    row.copy_end = b.payload.size();
-    row.raw_begin = b.raw.size();
-    b.raw += line.text;
-    row.raw_end = b.raw.size();
-    b.rows.push_back(row);
-    if (b.rows.size() >= opt_.batch_rows || b.payload.size() >= opt_.batch_bytes) {
-      if (auto r = send_older_than(&b); !r) return r;
-      return send(b);
+    if (b.live.empty() || report_.stopped) {
+      release(w);
+      return;
     }
-    return {};
+    start(w);  // the same batch again, without the rejected row, on the same connection
   }
 
-  // Rows reach the server in input order as far as grouping allows: before a batch is sent,
-  // every other batch holding earlier lines goes first (so of two lines with the same key, the
-  // earlier one is loaded and the later one rejected). nullptr: send every batch, oldest first.
-  Result<void> send_older_than(const Batch* b) {
-    auto first = [&](const Batch& x) { return std::pair(x.rows.front().file, x.rows.front().line); };
-    std::vector<Batch*> older;
-    for (auto& [sig, other] : batches_)
-      if (&other != b && !other.rows.empty() && (!b || first(other) < first(*b))) older.push_back(&other);
-    std::sort(older.begin(), older.end(), [&](Batch* x, Batch* y) { return first(*x) < first(*y); });
-    for (Batch* o : older) {
-      if (report_.stopped) break;
-      if (auto r = send(*o); !r) return r;
+  void fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+  }
+  [[nodiscard]] CopyFormat format() const noexcept { return format_; }
+
+  void start(Worker& w) {
+    Batch& b = *w.batch;
+    w.busy = true;
+    w.copied.reset();
+    w.copy_outcome.reset();
+    w.segments.clear();
+    for (std::size_t i : b.live) {
+      const PendingRow& r = b.rows[i];
+      if (!w.segments.empty() && w.segments.back().second == r.copy_begin) w.segments.back().second = r.copy_end;
+      else w.segments.emplace_back(r.copy_begin, r.copy_end);
     }
-    return {};
+    w.segment = w.offset = 0;
+    w.header_sent = w.trailer_sent = false;
+    w.in_transaction = truncate_pending_;
+    auto& sink = w.conn->sink();
+    if (w.in_transaction) {
+      w.begin_step.done = [this](Result<void> r) {
+        if (!r) fail("--truncate: " + r.error().to_string());
+      };
+      if (!fe::query(sink, "BEGIN; TRUNCATE " + schema_.qualified_name) || !w.conn->push_request(&w.begin_step))
+        return fail("cannot queue BEGIN/TRUNCATE");
+    }
+    if (!fe::query(sink, b.copy_sql) || !w.conn->push_request(&w)) return fail("cannot queue COPY");
+    w.pump();
   }
 
-  // Sends a batch; a row the server refuses is rejected and the batch resent without it.
-  Result<void> send(Batch& b) {
-    if (b.rows.empty()) return {};
-    if (b.columns.empty()) {  // rows with no known key: all defaults
-      for (const auto& r : b.rows)
-        if (auto x = insert_defaults(b, r); !x) return x;
-      clear(b);
-      return {};
-    }
-    std::vector<std::size_t> live(b.rows.size());
-    for (std::size_t i = 0; i < live.size(); ++i) live[i] = i;
-    std::string payload;
-    while (!live.empty() && !report_.stopped) {
-      payload.clear();
-      for (std::size_t i : live) payload.append(b.payload, b.rows[i].copy_begin, b.rows[i].copy_end - b.rows[i].copy_begin);
-      auto n = copy(b.copy_sql, payload);
-      if (n) {
-        report_.rows_loaded += *n;
-        ++report_.batches;
-        break;
-      }
-      const Error& e = n.error();
-      if (e.category() != ErrorCategory::server) return std::unexpected(e);
-      auto line = copy_line_of(e);
-      if (!line || *line == 0 || *line > live.size()) {
-        // No row to blame: send rows one by one so each failure is exact.
-        if (live.size() == 1) {
-          const auto& r = b.rows[live[0]];
-          if (auto x = reject(r.file, r.line, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r)); !x) return x;
-          live.clear();
-          break;
-        }
-        for (std::size_t i : live) {
-          if (report_.stopped) break;
-          payload.assign(b.payload, b.rows[i].copy_begin, b.rows[i].copy_end - b.rows[i].copy_begin);
-          auto one = copy(b.copy_sql, payload);
-          if (one) {
-            report_.rows_loaded += *one;
-            ++report_.batches;
-          } else if (one.error().category() == ErrorCategory::server) {
-            const auto& r = b.rows[i];
-            if (auto x = reject(r.file, r.line, copy_column_of(one.error()), one.error().sqlstate(),
-                                one.error().message(), raw(b, r));
-                !x)
-              return x;
-          } else {
-            return std::unexpected(one.error());
-          }
-        }
-        live.clear();
-        break;
-      }
-      const std::size_t bad = live[*line - 1];
-      const auto& r = b.rows[bad];
-      if (auto x = reject(r.file, r.line, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r)); !x) return x;
-      live.erase(live.begin() + static_cast<std::ptrdiff_t>(*line - 1));
-    }
-    clear(b);
-    return {};
-  }
-
+ private:
   static std::string_view raw(const Batch& b, const PendingRow& r) {
     return std::string_view(b.raw).substr(r.raw_begin, r.raw_end - r.raw_begin);
   }
 
-  static void clear(Batch& b) {
-    b.payload.clear();
-    b.raw.clear();
-    b.rows.clear();
+  void note(Result<void> r) {
+    if (!r) fail(r.error().message());
   }
 
-  // One COPY, in a transaction with TRUNCATE when this is the first batch of a --truncate load.
-  Result<std::uint64_t> copy(const std::string& sql, const std::string& payload) {
-    const bool with_truncate = opt_.truncate && !truncated_;
-    if (with_truncate) {
-      auto t = conn_.simple_query("BEGIN; TRUNCATE " + schema_.qualified_name);
-      if (!t) return std::unexpected(t.error());
-    }
-    auto n = conn_.copy_in(sql, std::as_bytes(std::span(payload)));
-    if (with_truncate) {
-      auto end = conn_.simple_query(n ? "COMMIT" : "ROLLBACK");
-      if (!end) return std::unexpected(end.error());
-      if (n) truncated_ = true;
-    }
-    return n;
+  void release(Worker& w) {
+    w.batch.reset();
+    w.busy = false;
   }
 
-  Result<void> insert_defaults(const Batch& b, const PendingRow& r) {
-    auto res = conn_.simple_query("INSERT INTO " + schema_.qualified_name + " DEFAULT VALUES");
-    if (res) {
-      ++report_.rows_loaded;
-      return {};
-    }
-    if (res.error().category() != ErrorCategory::server) return std::unexpected(res.error());
-    return reject(r.file, r.line, copy_column_of(res.error()), res.error().sqlstate(), res.error().message(), raw(b, r));
+  bool finished() const {
+    if (!(input_done_ || report_.stopped)) return false;
+    if (!report_.stopped && (!ready_.empty() || !groups_.empty())) return false;
+    for (const auto& w : workers_)
+      if (w->busy) return false;
+    return true;
   }
 
-  client::PgConnection& conn_;
+  void dispatch() {
+    for (auto& w : workers_) {
+      if (ready_.empty() || report_.stopped) return;
+      if (!w->ready || w->busy) continue;
+      // Under --truncate nothing else runs until the batch that truncated has committed.
+      if (truncate_pending_ && any_busy()) return;
+      w->batch = std::move(ready_.front());
+      ready_.pop_front();
+      start(*w);
+    }
+  }
+
+  bool any_busy() const {
+    for (const auto& w : workers_)
+      if (w->busy) return true;
+    return false;
+  }
+
+  // Reads and encodes lines until a batch is complete (or a time slice is used up).
+  Result<void> produce() {
+    const auto slice_end = Clock::now() + std::chrono::milliseconds(2);
+    std::size_t lines = 0;
+    while (ready_.size() < 2 * workers_.size() && !report_.stopped) {
+      if (!lines_) {
+        if (file_index_ >= opt_.files.size()) {
+          input_done_ = true;
+          // Oldest first, so one connection loads in input order (of two lines with the same
+          // key, the earlier one is loaded and the later one rejected).
+          std::vector<std::unique_ptr<Batch>> rest;
+          for (auto& [sig, b] : groups_)
+            if (!b->rows.empty()) rest.push_back(std::move(b));
+          groups_.clear();
+          std::sort(rest.begin(), rest.end(), [](const auto& x, const auto& y) {
+            return std::pair(x->rows.front().file, x->rows.front().line) < std::pair(y->rows.front().file, y->rows.front().line);
+          });
+          for (auto& b : rest) ready_.push_back(std::move(b));
+          return {};
+        }
+        auto in = InputReader::open(opt_.files[file_index_]);
+        if (!in) return std::unexpected(in.error());
+        input_ = std::make_unique<InputReader>(std::move(*in));
+        lines_ = std::make_unique<LineReader>(*input_);
+        file_names_.push_back(input_->path());
+        ++report_.files;
+      }
+      auto line = lines_->next();
+      if (!line) return std::unexpected(line.error());
+      if (!*line) {
+        lines_.reset();
+        input_.reset();
+        ++file_index_;
+        continue;
+      }
+      take_line(static_cast<std::uint32_t>(file_names_.size() - 1), **line);
+      if ((++lines & 1023) == 0 && Clock::now() > slice_end) break;
+    }
+    return {};
+  }
+
+  void take_line(std::uint32_t file, const Line& line) {
+    ++report_.lines_read;
+    report_.bytes_read += line.text.size() + 1;
+    if (line.text.find_first_not_of(" \t\r") == std::string_view::npos) {
+      ++report_.blank_lines;
+      return;
+    }
+    if (auto rej = encoder_.encode(line.text, line.capacity)) {
+      note(reject(file, line.number, rej->column, "", rej->reason, line.text));
+      return;
+    }
+    bool any = false;
+    for (auto word : encoder_.signature()) any |= word != 0;
+    if (!any) {
+      // COPY cannot express a row of defaults only; such a line is almost always meant for
+      // another table, so it is refused rather than loaded as an empty row.
+      note(reject(file, line.number, "", "", "no key of the line matches a column of " + schema_.qualified_name,
+                  line.text));
+      return;
+    }
+    auto& slot = groups_[encoder_.signature()];
+    if (!slot) slot = new_batch();
+    Batch& b = *slot;
+    PendingRow row;
+    row.file = file;
+    row.line = line.number;
+    row.copy_begin = b.payload.size();
+    encoder_.append_row(b.payload);
+    row.copy_end = b.payload.size();
+    row.raw_begin = b.raw.size();
+    b.raw += line.text;
+    row.raw_end = b.raw.size();
+    b.live.push_back(b.rows.size());
+    b.rows.push_back(row);
+    if (b.rows.size() >= opt_.batch_rows || b.payload.size() >= opt_.batch_bytes) {
+      ready_.push_back(std::move(slot));
+      groups_.erase(encoder_.signature());
+    }
+  }
+
+  std::unique_ptr<Batch> new_batch() {
+    auto b = std::make_unique<Batch>();
+    std::string cols;
+    const auto& sig = encoder_.signature();
+    for (std::size_t i = 0; i < schema_.columns.size(); ++i) {
+      if (!(sig[i / 64] >> (i % 64) & 1)) continue;
+      if (!cols.empty()) cols += ", ";
+      cols += quote_identifier(schema_.columns[i].name);
+    }
+    b->copy_sql = "COPY " + schema_.qualified_name + " (" + cols + ") FROM STDIN" +
+                  (format_ == CopyFormat::binary ? " (FORMAT binary)" : "");
+    return b;
+  }
+
+  void tick_progress() {
+    if (!opt_.progress) return;
+    const auto now = Clock::now();
+    if (now - last_progress_ < opt_.progress_interval) return;
+    last_progress_ = now;
+    opt_.progress(report_);
+  }
+
+  client::ConnectionBuilder builder_;
   const LoadOptions& opt_;
   TableSchema schema_;
+  CopyFormat format_;
+  RowEncoder encoder_;
   RejectsFile rejects_;
   LoadReport report_;
+  std::unique_ptr<uring::Reactor> reactor_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::map<std::vector<std::uint64_t>, std::unique_ptr<Batch>> groups_;
+  std::deque<std::unique_ptr<Batch>> ready_;
   std::vector<std::string> file_names_;
-  od::parser parser_;
-  std::optional<std::size_t> jsonb_index_;
-  std::unordered_map<std::string, std::optional<std::size_t>, StringHash, std::equal_to<>> key_cache_;
-  std::vector<std::pair<std::size_t, std::size_t>> cells_;
-  std::vector<bool> present_;
-  std::vector<std::uint64_t> signature_;
-  std::map<std::vector<std::uint64_t>, Batch> batches_;
-  std::string cell_buf_;
-  std::string scratch_;
-  bool truncated_ = false;
+  std::size_t file_index_ = 0;
+  std::unique_ptr<InputReader> input_;
+  std::unique_ptr<LineReader> lines_;
+  bool input_done_ = false;
+  bool truncate_pending_ = false;
+  std::optional<Error> fatal_;
+  std::string error_;
+  Clock::time_point last_progress_{};
 };
+
+void Worker::on_complete(Connection&, Result<void> outcome) {
+  if (!in_transaction) return loader->batch_done(*this, std::move(outcome));
+  // Inside BEGIN ... COMMIT the batch is done when COMMIT answers; a failed COPY makes the
+  // COMMIT a ROLLBACK, which also undoes the TRUNCATE (redone with the retried batch).
+  copy_outcome = std::move(outcome);
+  commit_step.done = [this](Result<void> r) {
+    Result<void> copy = std::move(*copy_outcome);
+    if (copy && !r) copy = std::unexpected(r.error());
+    loader->batch_done(*this, std::move(copy));
+  };
+  if (!trailer_sent) {
+    // The COPY failed before we finished streaming: the COMMIT goes now (the server ignores the
+    // CopyData still queued before it).
+    trailer_sent = true;
+    if (!fe::query(conn->sink(), "COMMIT") || !conn->push_request(&commit_step)) loader->fail("cannot queue COMMIT");
+  }
+}
+
+void Worker::pump() {
+  if (!busy || trailer_sent) return;
+  auto& sink = conn->sink();
+  const bool binary = loader->format() == CopyFormat::binary;
+  auto room = [&] { return sink.remaining() > 5 ? sink.remaining() - 5 : 0; };
+  if (binary && !header_sent) {
+    if (room() < sizeof protocol::copy_binary_header_bytes) return conn->notify_when_writable();
+    (void)fe::copy_data(sink, std::as_bytes(std::span(protocol::copy_binary_header_bytes)));
+    header_sent = true;
+  }
+  while (segment < segments.size()) {
+    const auto [from, to] = segments[segment];
+    const std::size_t left = to - from - offset;
+    const std::size_t n = std::min(left, room());
+    if (n == 0) return conn->notify_when_writable();
+    (void)fe::copy_data(sink, std::as_bytes(std::span(batch->payload.data() + from + offset, n)));
+    offset += n;
+    if (offset == to - from) {
+      ++segment;
+      offset = 0;
+    }
+  }
+  if (room() < 16) return conn->notify_when_writable();
+  if (binary) (void)fe::copy_data(sink, std::as_bytes(std::span(protocol::copy_binary_trailer_bytes)));
+  fe::copy_done(sink);
+  trailer_sent = true;
+  if (in_transaction && !copy_outcome) {
+    if (!fe::query(sink, "COMMIT") || !conn->push_request(&commit_step)) loader->fail("cannot queue COMMIT");
+  }
+}
 
 }  // namespace
 
-Result<LoadReport> run_load(client::PgConnection& conn, const LoadOptions& options) {
-  auto schema = read_table_schema(conn, options.table);
+Result<LoadReport> run_load(const client::ConnectionBuilder& builder, const LoadOptions& options) {
+  if (options.connections == 0) return make_error(ErrorCategory::config, "--connections must be at least 1");
+  auto conn = client::PgConnection::connect(builder);
+  if (!conn) return std::unexpected(conn.error());
+  auto schema = read_table_schema(*conn, options.table);
   if (!schema) return std::unexpected(schema.error());
-  Loader loader(conn, options, std::move(*schema));
+  conn->close();
+  const CopyFormat format =
+      !options.force_text && RowEncoder::binary_supported(*schema) ? CopyFormat::binary : CopyFormat::text;
+  Loader loader(builder, options, std::move(*schema), format);
   return loader.run();
 }
 

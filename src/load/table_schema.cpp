@@ -25,14 +25,14 @@ std::string quote_identifier(std::string_view s) {
 
 std::optional<std::size_t> TableSchema::find(std::string_view key) const {
   for (std::size_t i = 0; i < columns.size(); ++i)
-    if (columns[i].name == key) return i;
+    if (columns[i].name == key && !columns[i].generated) return i;
   auto iequal = [](std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
              return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
            });
   };
   for (std::size_t i = 0; i < columns.size(); ++i)
-    if (iequal(columns[i].name, key)) return i;
+    if (iequal(columns[i].name, key) && !columns[i].generated) return i;
   return std::nullopt;
 }
 
@@ -54,8 +54,12 @@ Result<TableSchema> read_table_schema(client::PgConnection& conn, std::string_vi
   // missing table, so we can say which table is missing.
   const std::string sql =
       "SELECT a.attname, a.atttypid::int8, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-      "a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '', t.typcategory, t.typname, c.oid::regclass::text "
-      "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_class c ON c.oid = a.attrelid "
+      "a.atthasdef OR a.attidentity <> '', b.typcategory, b.typname, c.oid::regclass::text, b.oid::int8, "
+      "coalesce(nullif(e.typbasetype, 0), e.oid, 0)::int8, a.attgenerated <> '' "
+      "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+      "JOIN pg_type b ON b.oid = coalesce(nullif(t.typbasetype, 0), t.oid) "
+      "LEFT JOIN pg_type e ON e.oid = nullif(b.typelem, 0) AND b.typcategory = 'A' "
+      "JOIN pg_class c ON c.oid = a.attrelid "
       "WHERE a.attrelid = to_regclass(" + quote_literal(table) + ") AND a.attnum > 0 AND NOT a.attisdropped "
       "ORDER BY a.attnum";
   auto rows = conn.simple_query(sql);
@@ -73,6 +77,9 @@ Result<TableSchema> read_table_schema(client::PgConnection& conn, std::string_vi
     c.has_default = r[4].value_or("f") == "t";
     c.kind = kind_of(r[5].value_or(""), r[6].value_or(""));
     schema.qualified_name = r[7].value_or("");
+    c.base_type_oid = static_cast<std::uint32_t>(std::stoul(r[8].value_or("0")));
+    c.element_type_oid = static_cast<std::uint32_t>(std::stoul(r[9].value_or("0")));
+    c.generated = r[10].value_or("f") == "t";
     schema.columns.push_back(std::move(c));
   }
   return schema;

@@ -791,6 +791,17 @@ Result<void> Reactor::run_once(std::chrono::milliseconds max_wait) {
   }
   r.dirty.clear();
   auto now = Clock::now();
+  if (max_wait.count() <= 0) {  // a poll: the caller has other work (e.g. parsing input)
+    r.check_deadlines(now);
+    const int rc = r.ring.submit();
+    if (rc < 0 && rc != -EBUSY && rc != -EAGAIN && rc != -EINTR)
+      return make_error(ErrorCategory::io, std::string("io_uring_enter: ") + std::strerror(-rc));
+    // With DEFER_TASKRUN completions only arrive when we enter the kernel asking for events.
+    io_uring_get_events(r.ring.native());
+    r.ring.drain([&](const io_uring_cqe& cqe) { r.on_completion(cqe); });
+    r.try_reconnects(Clock::now());
+    return {};
+  }
   auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(max_wait);
   const auto next = r.check_deadlines(now);
   if (next != Clock::time_point::max()) wait = std::min(wait, std::chrono::duration_cast<std::chrono::nanoseconds>(next - now));

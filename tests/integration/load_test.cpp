@@ -17,12 +17,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-client::PgConnection admin() {
+std::string admin_dsn() {
   const auto& s = *TestServer::instance();
-  auto conn = client::PgConnection::connect("host=127.0.0.1 sslmode=disable dbname=postgres port=" +
-                                            std::to_string(s.port()) + " user=" + s.admin_user());
+  return "host=127.0.0.1 sslmode=disable dbname=postgres port=" + std::to_string(s.port()) + " user=" + s.admin_user();
+}
+
+client::PgConnection admin() {
+  auto conn = client::PgConnection::connect(admin_dsn());
   EXPECT_TRUE(conn) << conn.error().to_string();
   return std::move(*conn);
+}
+
+client::ConnectionBuilder admin_builder() {
+  auto b = client::ConnectionBuilder::from_conninfo(admin_dsn());
+  EXPECT_TRUE(b) << b.error().to_string();
+  return *b;
 }
 
 struct TempDir {
@@ -58,8 +67,10 @@ TEST(Load, EveryLineIsLoadedOrRejectedWithItsReason) {
   o.files = {input};
   o.table = "load_accounting.items";
   o.rejects_path = (dir.path / "rejects.jsonl").string();
-  auto report = load::run_load(conn, o);
+  o.connections = 1;  // input order decides which of two duplicate keys loads
+  auto report = load::run_load(admin_builder(), o);
   ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_EQ(report->copy_format, "binary");
   EXPECT_EQ(report->lines_read, 9u);
   EXPECT_EQ(report->blank_lines, 1u);
   EXPECT_EQ(report->rows_loaded, 3u);
@@ -84,7 +95,8 @@ TEST(Load, EveryLineIsLoadedOrRejectedWithItsReason) {
   all << in.rdbuf();
   const std::string rejects = all.str();
   EXPECT_NE(rejects.find("\"line\":3,\"error\":\"the line is not a JSON object\""), std::string::npos) << rejects;
-  EXPECT_NE(rejects.find("\"line\":5,\"column\":\"id\",\"sqlstate\":\"22P02\""), std::string::npos) << rejects;
+  // Caught before the server: the binary encoder parses "x" as int4 itself.
+  EXPECT_NE(rejects.find("\"line\":5,\"column\":\"id\",\"error\":\"not a valid"), std::string::npos) << rejects;
   EXPECT_NE(rejects.find("\"line\":6,\"sqlstate\":\"23505\""), std::string::npos) << rejects;
   EXPECT_NE(rejects.find("\"line\":7,\"column\":\"name\",\"sqlstate\":\"23502\""), std::string::npos) << rejects;
   EXPECT_NE(rejects.find("\"line\":8,\"column\":\"active\""), std::string::npos) << rejects;
@@ -104,7 +116,7 @@ TEST(Load, MaxErrorsStopsTheLoad) {
   o.table = "load_max_errors.t";
   o.rejects_path = (dir.path / "rejects.jsonl").string();
   o.max_errors = 0;
-  auto report = load::run_load(conn, o);
+  auto report = load::run_load(admin_builder(), o);
   ASSERT_TRUE(report) << report.error().to_string();
   EXPECT_TRUE(report->stopped);
   EXPECT_EQ(report->rows_rejected, 1u);
@@ -117,7 +129,7 @@ TEST(Load, MissingTableIsAClearError) {
   load::LoadOptions o;
   o.files = {write_file(dir.path / "in.jsonl", "{}\n")};
   o.table = "no_such_schema.no_such_table";
-  auto report = load::run_load(conn, o);
+  auto report = load::run_load(admin_builder(), o);
   ASSERT_FALSE(report);
   EXPECT_NE(report.error().message().find("no_such_schema.no_such_table"), std::string::npos);
 }

@@ -2,7 +2,10 @@
 // rejected lines, 1 stopped by an error (connection, auth, max-errors), 2 usage error.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 
 #include "commands.hpp"
@@ -30,7 +33,8 @@ void print_text_report(const load::LoadReport& r) {
                                   r.rows_loaded, r.table, r.files, r.lines_read, human_bytes(r.bytes_read), r.seconds,
                                   rate)
                           .c_str());
-  std::printf("%s\n", fmt::format("  batches: {}   rejected: {}   blank lines: {}", r.batches, r.rows_rejected, r.blank_lines)
+  std::printf("%s\n", fmt::format("  batches: {} ({} COPY over {} connection(s))   rejected: {}   blank lines: {}", r.batches,
+                                  r.copy_format, r.connections, r.rows_rejected, r.blank_lines)
                           .c_str());
   if (!r.rejects_path.empty()) std::printf("  rejected lines and reasons: %s\n", r.rejects_path.c_str());
   if (!r.ignored_keys.empty()) {
@@ -45,9 +49,10 @@ void print_json_report(const load::LoadReport& r) {
   std::string out = "{\"table\":";
   load::append_json_string(out, r.table);
   out += fmt::format(",\"files\":{},\"lines_read\":{},\"blank_lines\":{},\"rows_loaded\":{},\"rows_rejected\":{},"
-                     "\"batches\":{},\"bytes_read\":{},\"seconds\":{:.6f},\"stopped\":{}",
+                     "\"batches\":{},\"bytes_read\":{},\"seconds\":{:.6f},\"stopped\":{},\"connections\":{},"
+                     "\"copy_format\":\"{}\"",
                      r.files, r.lines_read, r.blank_lines, r.rows_loaded, r.rows_rejected, r.batches, r.bytes_read,
-                     r.seconds, r.stopped ? "true" : "false");
+                     r.seconds, r.stopped ? "true" : "false", r.connections, r.copy_format);
   out += ",\"stop_reason\":";
   load::append_json_string(out, r.stop_reason);
   out += ",\"rejects_file\":";
@@ -74,6 +79,7 @@ void add_load_command(CLI::App& app, Action& run) {
     load::LoadOptions options;
     std::int64_t max_errors = -1;
     bool json = false;
+    std::optional<bool> progress;
   };
   auto flags = std::make_shared<Flags>();
   flags->conn.add_to(*cmd);
@@ -81,6 +87,9 @@ void add_load_command(CLI::App& app, Action& run) {
       ->required();
   cmd->add_option("-t,--table", flags->options.table, "target table (schema-qualified allowed, quoted identifiers respected)")
       ->required();
+  cmd->add_option("-c,--connections", flags->options.connections, "parallel connections (COPY streams)")
+      ->default_val(flags->options.connections)
+      ->check(CLI::Range(1, 1000));
   cmd->add_option("--batch-rows", flags->options.batch_rows, "rows per COPY transaction")
       ->default_val(flags->options.batch_rows)
       ->check(CLI::PositiveNumber);
@@ -90,11 +99,21 @@ void add_load_command(CLI::App& app, Action& run) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--truncate", flags->options.truncate, "empty the table first, in the same transaction as the first batch");
   cmd->add_flag("--json", flags->json, "final report as JSON on stdout");
+  cmd->add_flag("--progress,!--no-progress", flags->progress, "progress on stderr (default: when stderr is a terminal)");
+  cmd->add_flag("--text-copy", flags->options.force_text, "use COPY text format even where binary is possible");
   cmd->callback([flags, &run] {
     run = [flags]() -> int {
       if (flags->max_errors >= 0) flags->options.max_errors = static_cast<std::uint64_t>(flags->max_errors);
-      auto conn = connect_or_throw(flags->conn);
-      auto report = load::run_load(conn, flags->options);
+      auto builder = flags->conn.builder();
+      if (builder.info().application_name.value_or("").empty()) builder.application_name("pgstream load");
+      if (flags->progress.value_or(::isatty(2) != 0)) {
+        flags->options.progress = [](const load::LoadReport& r) {
+          std::fprintf(stderr, "\r%s", fmt::format("{} rows loaded, {} rejected, {} read ", r.rows_loaded,
+                                                   r.rows_rejected, human_bytes(r.bytes_read)).c_str());
+        };
+      }
+      auto report = load::run_load(builder, flags->options);
+      if (flags->options.progress) std::fputs("\n", stderr);
       if (!report) throw std::runtime_error("load: " + report.error().to_string());
       if (flags->json) print_json_report(*report);
       else print_text_report(*report);

@@ -1,7 +1,8 @@
 #pragma once
 // JSON lines into a table: every input line ends up loaded, or in the rejects file with the
-// reason (file, line, column, SQLSTATE). Rows go to the server as COPY batches, grouped by the
-// set of keys present so that an absent key gives its column the DEFAULT.
+// reason (file, line, column, SQLSTATE). Rows go to the server as binary COPY batches (COPY text
+// for tables with a type we have no binary codec for), grouped by the set of keys present so that
+// an absent key gives its column the DEFAULT, over several connections of one io_uring reactor.
 
 #include <cstdint>
 #include <functional>
@@ -14,15 +15,22 @@
 
 namespace pgstream::load {
 
+struct LoadReport;
+
 struct LoadOptions {
   std::vector<std::string> files;      // "-" = stdin; .gz and .zst are decompressed
   std::string table;
+  std::size_t connections = 4;         // parallel COPY streams
   std::size_t batch_rows = 50'000;     // rows per COPY (one transaction each)
   std::size_t batch_bytes = 16u << 20; // or this much COPY data, whichever comes first
   std::string rejects_path;            // default: <table>.rejects.jsonl
-  std::optional<std::uint64_t> max_errors;  // stop after this many rejects (0: the first stops)
+  std::optional<std::uint64_t> max_errors;  // stop after more than this many rejects
   bool truncate = false;               // empty the table in the first batch's transaction
   std::string jsonb_column;            // also store the whole line here
+  bool force_text = false;             // COPY text format even when binary is possible
+  // Called about every progress_interval while loading (from the loading thread).
+  std::function<void(const LoadReport&)> progress;
+  std::chrono::milliseconds progress_interval{250};
 };
 
 struct LoadReport {
@@ -39,10 +47,13 @@ struct LoadReport {
   std::string stop_reason;
   std::string rejects_path;      // empty when nothing was rejected
   std::string table;             // as the server names it
+  std::string copy_format;       // "binary" or "text"
+  std::size_t connections = 0;
 };
 
-// Runs the whole load on one connection. Errors: connection or I/O failures, a missing table;
-// rejected lines are not errors (they are counted in the report and written to the rejects file).
-[[nodiscard]] Result<LoadReport> run_load(client::PgConnection& conn, const LoadOptions& options);
+// Runs the whole load. Errors: connection or I/O failures, a missing table, a connection lost
+// mid-load (rows of batches whose COPY completed are in the table; the report says how many);
+// rejected lines are not errors (they are counted and written to the rejects file).
+[[nodiscard]] Result<LoadReport> run_load(const client::ConnectionBuilder& builder, const LoadOptions& options);
 
 }  // namespace pgstream::load

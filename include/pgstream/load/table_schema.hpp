@@ -17,6 +17,9 @@ enum class ColumnKind : std::uint8_t { text, number, boolean, json, array, other
 struct Column {
   std::string name;
   std::uint32_t type_oid = 0;
+  std::uint32_t base_type_oid = 0;     // the domain's base type, else type_oid
+  std::uint32_t element_type_oid = 0;  // for arrays: the element's (base) type, else 0
+  bool generated = false;              // GENERATED ALWAYS AS (...) STORED: never loaded
   std::string type_name;   // format_type(): "smallint", "character(2)", "text[]"
   bool not_null = false;
   bool has_default = false;
