@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "pgstream/auth/scram.hpp"
 #include "pgstream/client/startup.hpp"
 #include "pgstream/protocol/frame.hpp"
 #include "pgstream/protocol/types/text.hpp"
@@ -43,6 +44,18 @@ TEST(FuzzRegressions, UnusableSaslMechanismsAreListedEscapedAndCutShort) {
   EXPECT_EQ(status.error().message(),
             "server offered SASL mechanisms X\\x0aY, M0, M1, M2, M3, M4, M5, M6, ..., none of which this "
             "client can use");
+}
+
+// scram_fuzz: the server's e= error text went into the message as sent.
+TEST(FuzzRegressions, ScramServerErrorTextIsShownEscaped) {
+  auto client = auth::ScramClient::create({.password = "pencil", .client_nonce = "fyko+d2lbbFgONRv9qkxdawL"});
+  ASSERT_TRUE(client.has_value());
+  auto final_message =
+      client->handle_server_first("r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=64");
+  ASSERT_TRUE(final_message.has_value()) << final_message.error().message();
+  auto done = client->handle_server_final("e=i\nvalid-proof");
+  ASSERT_FALSE(done.has_value());
+  EXPECT_EQ(done.error().message(), "SCRAM: the server rejected the authentication: i\\x0avalid-proof");
 }
 
 }  // namespace
