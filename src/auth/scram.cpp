@@ -11,6 +11,7 @@
 
 #include "pgstream/auth/base64.hpp"
 #include "pgstream/auth/saslprep.hpp"
+#include "pgstream/protocol/types/text_util.hpp"
 #include "secure_memory.hpp"
 
 namespace pgstream::auth {
@@ -287,7 +288,7 @@ Result<void> ScramClient::handle_server_final(std::string_view server_final) {
   std::string_view value;
   if (take_attribute(rest, 'e', value)) {
     wipe();
-    return auth_error("SCRAM: the server rejected the authentication: " + std::string(value));
+    return auth_error("SCRAM: the server rejected the authentication: " + protocol::text_util::quote_excerpt(value));
   }
   if (!take_attribute(rest, 'v', value) || !only_extensions(rest)) {
     wipe();

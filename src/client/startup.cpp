@@ -9,6 +9,7 @@
 #include "pgstream/protocol/backend.hpp"
 #include "pgstream/protocol/frame.hpp"
 #include "pgstream/protocol/frontend.hpp"
+#include "pgstream/protocol/types/text_util.hpp"
 
 namespace pgstream::client {
 
@@ -72,10 +73,16 @@ struct StartupMachine::Impl {
 
   Result<void> start_sasl(const be::Authentication& offer, std::string& out) {
     bool has_scram = false, has_plus = false, has_oauth = false;
-    std::string offered;
+    std::string offered;  // for the error message: names escaped, the list cut short
+    std::size_t listed = 0;
     for (std::string_view m : offer.sasl_mechanisms()) {
-      if (!offered.empty()) offered += ", ";
-      offered += m;
+      if (listed < 8) {
+        if (!offered.empty()) offered += ", ";
+        offered += protocol::text_util::quote_excerpt(m);
+      } else if (listed == 8) {
+        offered += ", ...";
+      }
+      ++listed;
       has_scram |= m == "SCRAM-SHA-256";
       has_plus |= m == "SCRAM-SHA-256-PLUS";
       has_oauth |= m == "OAUTHBEARER";

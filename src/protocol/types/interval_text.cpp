@@ -179,7 +179,8 @@ Result<Interval> parse_iso(std::string_view text, std::string_view s) {
     } else {
       unit = u == 'h' ? Unit::hour : u == 'm' ? Unit::minute : u == 's' ? Unit::second : Unit::none;
     }
-    if (unit == Unit::none) return invalid(text, std::string("unknown ISO 8601 unit '") + u + "'");
+    if (unit == Unit::none)
+      return invalid(text, "unknown ISO 8601 unit '" + text_util::quote_excerpt(std::string_view(&u, 1)) + "'");
     if (!add_unit(acc, n, unit)) return invalid(text, "fractions are supported only for seconds");
     any = true;
   }
