@@ -1,5 +1,6 @@
 #include "pgstream/client/pg_connection.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +21,14 @@ namespace {
 
 namespace be = protocol;
 namespace fe = protocol::frontend;
+using Clock = std::chrono::steady_clock;
+
+// connect_timeout bounds the whole start-up of one host (connect, TLS, authentication, up to
+// ReadyForQuery), as in libpq: a server that accepts and then stalls or trickles must not hang us.
+struct Deadline {
+  Clock::time_point at;
+  std::chrono::milliseconds total;
+};
 
 // The bytes of one session: plain socket, or TLS over it.
 class Transport {
@@ -29,9 +38,30 @@ class Transport {
   [[nodiscard]] int fd() const noexcept { return socket_.fd(); }
   [[nodiscard]] bool encrypted() const noexcept { return tls_.has_value(); }
   [[nodiscard]] tls::TlsSession* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
+  // Every later socket wait fails with ErrorCategory::timeout once `d` has passed; nullopt: wait
+  // as long as it takes (after start-up, requests have no deadline of their own yet).
+  void set_deadline(std::optional<Deadline> d) noexcept { deadline_ = d; }
+
+  // Waits until the socket is ready for `events` or the deadline passes.
+  Result<void> wait_until_ready(short events) {
+    if (!deadline_) return {};
+    for (;;) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_->at - Clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{socket_.fd(), events, 0};
+      const int rc = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1 << 30)));
+      if (rc > 0) return {};  // ready, or an error/hang-up that the send/recv itself reports
+      if (rc == 0) break;
+      if (errno != EINTR)
+        return make_error(ErrorCategory::io, std::string("could not wait for the server: ") + std::strerror(errno));
+    }
+    return make_error(ErrorCategory::timeout, "server did not complete start-up within " +
+                                                  std::to_string(deadline_->total.count()) + " ms (connect_timeout)");
+  }
 
   Result<void> send_raw(std::span<const std::byte> bytes) {
     while (!bytes.empty()) {
+      if (auto r = wait_until_ready(POLLOUT); !r) return r;
       const ssize_t n = ::send(socket_.fd(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -45,6 +75,7 @@ class Transport {
   // Some bytes from the socket: > 0, or an error (the server closing is an io error).
   Result<std::size_t> recv_raw(std::span<std::byte> into) {
     for (;;) {
+      if (auto r = wait_until_ready(POLLIN); !r) return std::unexpected(r.error());
       const ssize_t n = ::recv(socket_.fd(), into.data(), into.size(), 0);
       if (n > 0) return static_cast<std::size_t>(n);
       if (n == 0) return make_error(ErrorCategory::io, "server closed the connection unexpectedly");
@@ -106,6 +137,7 @@ class Transport {
  private:
   Socket socket_;
   std::optional<tls::TlsSession> tls_;
+  std::optional<Deadline> deadline_;
 };
 
 std::span<const std::byte> as_bytes(const std::string& s) {
@@ -173,6 +205,7 @@ struct PgConnection::Impl {
   SessionInfo session;
   std::string endpoint;
   std::vector<SocketAddress> addresses;  // for CancelRequest
+  std::chrono::milliseconds cancel_timeout{10'000};  // connect_timeout, else 10 s
   bool open = false;
 
   Result<void> flush() {
@@ -203,7 +236,10 @@ struct PgConnection::Impl {
         recv_start = 0;
         recv_end = have;
       }
-      if (recv_end + r.needed > recv_buffer.size()) recv_buffer.resize(recv_end + r.needed);
+      // Grow by doubling as the bytes arrive, not to the announced size at once: a header that
+      // claims 1 GiB must not cost 1 GiB before the server has sent it.
+      if (recv_end == recv_buffer.size())
+        recv_buffer.resize(std::min(recv_end + r.needed, std::max<std::size_t>(recv_buffer.size() * 2, 4096)));
       auto n = transport->recv(std::span(recv_buffer).subspan(recv_end));
       if (!n) {
         open = false;
@@ -226,51 +262,95 @@ namespace {
 
 enum class Encryption : std::uint8_t { none, tls };
 
+// Why one attempt failed, and whether sslmode=prefer may try again without TLS. As libpq: yes
+// after a failed TLS handshake or a server error during an encrypted start-up; no when the server
+// answered SSLRequest with an error or garbage, or the attempt ran out of time.
+struct OpenFailure {
+  Error error;
+  bool retry_plain = false;
+};
+using OpenResult = std::expected<std::unique_ptr<PgConnection::Impl>, OpenFailure>;
+
+std::unexpected<OpenFailure> fail(Error e, bool retry_plain = false) {
+  return std::unexpected(OpenFailure{std::move(e), retry_plain});
+}
+
+// The server's reply to SSLRequest, read byte by byte as far as it goes so that nothing meant for
+// the TLS handshake is consumed here.
+Result<void> negotiate_ssl(PgConnection::Impl& impl) {
+  fe::ssl_request(impl.send_buffer);
+  if (auto r = impl.flush(); !r) return r;
+  std::vector<std::byte> answer(1);
+  std::size_t have = 0;
+  for (;;) {
+    auto n = impl.transport->recv(std::span(answer).subspan(have));
+    if (!n) return std::unexpected(n.error());
+    have += *n;
+    auto a = protocol::decode_encryption_answer(protocol::EncryptionRequest::ssl, std::span(answer).first(have),
+                                                impl.limits);
+    switch (a.status) {
+      case protocol::EncryptionAnswerStatus::accepted: return {};
+      case protocol::EncryptionAnswerStatus::rejected:
+        return make_error(ErrorCategory::tls, "server does not support SSL, but SSL was required");
+      case protocol::EncryptionAnswerStatus::invalid: return std::unexpected(a.to_error(protocol::EncryptionRequest::ssl));
+      case protocol::EncryptionAnswerStatus::server_error: {
+        // The server is not authenticated yet, so (as libpq since CVE-2024-10977) its text is not
+        // shown: a man in the middle could write anything there. The SQLSTATE is kept, checked.
+        ServerErrorFields f;
+        f.severity = "FATAL";
+        f.message = "server sent an error response during SSL exchange";
+        if (auto e = be::ErrorResponse::parse(a.error_frame); e) {
+          const std::string code = e->to_fields().sqlstate;
+          if (code.size() == 5 && std::all_of(code.begin(), code.end(), [](char c) {
+                return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+              }))
+            f.sqlstate = code;
+        }
+        return std::unexpected(Error(std::move(f)));
+      }
+      case protocol::EncryptionAnswerStatus::need_more: answer.resize(have + a.needed); break;
+    }
+  }
+}
+
 // Opens one endpoint with one encryption choice and runs start-up to ReadyForQuery.
-Result<std::unique_ptr<PgConnection::Impl>> open_endpoint(const ConnectionBuilder& b, const Endpoint& ep,
-                                                          Encryption encryption, const Environment& env) {
+OpenResult open_endpoint(const ConnectionBuilder& b, const Endpoint& ep, Encryption encryption,
+                         const Environment& env) {
   const ConnInfo& info = b.info();
   auto addresses = ep.kind == EndpointKind::unix_socket ? resolve(ep.host, "", ep.port)
                                                          : resolve(ep.host, ep.hostaddr, ep.port);
-  if (!addresses) return std::unexpected(addresses.error());
-  std::optional<std::chrono::milliseconds> timeout;
-  if (info.connect_timeout && *info.connect_timeout > 0)
-    timeout = std::chrono::seconds(std::max(2, *info.connect_timeout));  // libpq's minimum of 2 s
+  if (!addresses) return fail(addresses.error());
+  std::optional<Deadline> deadline;
+  if (auto timeout = b.effective_connect_timeout()) deadline = Deadline{Clock::now() + *timeout, *timeout};
   KeepaliveOptions ka;
   ka.enabled = info.keepalives.value_or(true);
   if (info.keepalives_idle.value_or(0) > 0) ka.idle_seconds = info.keepalives_idle;
   if (info.keepalives_interval.value_or(0) > 0) ka.interval_seconds = info.keepalives_interval;
   if (info.keepalives_count.value_or(0) > 0) ka.count = info.keepalives_count;
-  auto socket = connect_blocking(*addresses, timeout, ka);
-  if (!socket) return std::unexpected(socket.error());
+  auto socket = connect_blocking(*addresses, deadline ? std::optional(deadline->total) : std::nullopt, ka);
+  if (!socket) return fail(socket.error());
 
   auto impl = std::make_unique<PgConnection::Impl>();
   impl->limits = b.limits();
   impl->addresses = std::move(*addresses);
+  impl->cancel_timeout = deadline ? deadline->total : std::chrono::milliseconds(std::chrono::seconds(10));
   impl->endpoint = ep.kind == EndpointKind::unix_socket ? ep.unix_socket_path()
                                                          : std::string(ep.address()) + ":" + std::to_string(ep.port);
   impl->transport.emplace(std::move(*socket));
+  impl->transport->set_deadline(deadline);
   impl->open = true;
 
   if (encryption == Encryption::tls) {
     auto opts = tls_options_for(info, ep, env);
-    if (!opts) return std::unexpected(opts.error());
+    if (!opts) return fail(opts.error());
     auto ctx = tls::TlsContext::create(*opts);
-    if (!ctx) return std::unexpected(ctx.error());
-    if (!opts->alpn_postgresql) {
-      fe::ssl_request(impl->send_buffer);
-      if (auto r = impl->flush(); !r) return std::unexpected(r.error());
-      std::byte answer{};
-      auto n = impl->transport->recv(std::span(&answer, 1));
-      if (!n) return std::unexpected(n.error());
-      if (answer == std::byte{'N'})
-        return make_error(ErrorCategory::tls, "server does not support SSL, but SSL was required");
-      if (answer != std::byte{'S'})
-        return make_error(ErrorCategory::protocol, "received invalid response to SSL negotiation: " +
-                                                       std::to_string(static_cast<int>(answer)));
-    }
-    if (auto r = impl->transport->start_tls(*ctx); !r) return std::unexpected(r.error());
+    if (!ctx) return fail(ctx.error());
+    if (!opts->alpn_postgresql)  // only a plain 'N' (tls) lets prefer go on without TLS
+      if (auto r = negotiate_ssl(*impl); !r) return fail(r.error(), r.error().category() == ErrorCategory::tls);
+    if (auto r = impl->transport->start_tls(*ctx); !r)
+      return fail(r.error(), r.error().category() != ErrorCategory::timeout);
   }
+  const bool retry_plain_on_server_error = encryption == Encryption::tls;
 
   StartupOptions so;
   so.user = info.user.value_or("");
@@ -300,16 +380,18 @@ Result<std::unique_ptr<PgConnection::Impl>> open_endpoint(const ConnectionBuilde
   std::vector<std::byte> cert;
   if (auto* t = impl->transport->tls()) cert = t->peer_certificate_der();
   StartupMachine machine(std::move(so), std::move(cert));
-  if (auto r = machine.start(impl->send_buffer); !r) return std::unexpected(r.error());
-  if (auto r = impl->flush(); !r) return std::unexpected(r.error());
+  if (auto r = machine.start(impl->send_buffer); !r) return fail(r.error());
+  if (auto r = impl->flush(); !r) return fail(r.error());
   for (;;) {
     auto frame = impl->recv();
-    if (!frame) return std::unexpected(frame.error());
+    if (!frame) return fail(frame.error());
     auto st = machine.on_frame(*frame, impl->send_buffer);
-    if (!st) return std::unexpected(st.error());
-    if (auto r = impl->flush(); !r) return std::unexpected(r.error());
+    if (!st)
+      return fail(st.error(), retry_plain_on_server_error && st.error().category() == ErrorCategory::server);
+    if (auto r = impl->flush(); !r) return fail(r.error());
     if (*st == StartupMachine::Status::ready) break;
   }
+  impl->transport->set_deadline(std::nullopt);
   auto notices = std::move(impl->session.notices);
   impl->session = machine.take_session();
   notices.insert(notices.end(), impl->session.notices.begin(), impl->session.notices.end());
@@ -360,12 +442,13 @@ Result<PgConnection> PgConnection::connect(const ConnectionBuilder& builder) {
     for (Encryption enc : attempts) {
       auto impl = open_endpoint(builder, ep, enc, env);
       if (!impl) {
-        last = impl.error();
-        // As libpq: prefer retries without TLS after any failure of the TLS attempt; allow
-        // retries with TLS only when the server refused the plain session (pg_hba hostssl).
-        if (mode == SslMode::allow && enc == Encryption::none && impl.error().category() != ErrorCategory::server)
-          break;
-        continue;
+        last = impl.error().error;
+        // As libpq: prefer retries without TLS after a failed handshake or a server error;
+        // allow retries with TLS only when the server refused the plain session (pg_hba hostssl).
+        if (mode == SslMode::prefer && enc == Encryption::tls && impl.error().retry_plain) continue;
+        if (mode == SslMode::allow && enc == Encryption::none && impl.error().error.category() == ErrorCategory::server)
+          continue;
+        break;
       }
       if (!session_matches((*impl)->session, want)) {
         if (want == TargetSessionAttrs::prefer_standby && !fallback) fallback = std::move(*impl);
@@ -420,15 +503,17 @@ std::string_view PgConnection::parameter(std::string_view name) const {
 }
 
 Result<void> PgConnection::cancel() {
-  auto socket = connect_blocking(impl_->addresses, std::chrono::seconds(10), KeepaliveOptions{});
+  auto socket = connect_blocking(impl_->addresses, impl_->cancel_timeout, KeepaliveOptions{});
   if (!socket) return std::unexpected(socket.error());
   std::string msg;
   if (auto r = fe::cancel_request(msg, impl_->session.backend_pid, impl_->session.cancel_key); !r) return r;
   Transport t(std::move(*socket));
+  t.set_deadline(Deadline{Clock::now() + impl_->cancel_timeout, impl_->cancel_timeout});
   if (auto r = t.send_raw(as_bytes(msg)); !r) return r;
-  // The server closes the socket when it has processed the request; wait for that.
+  // The server closes the socket when it has processed the request; wait for that, but not
+  // forever (a server that keeps the socket open has still received the request).
   std::byte b;
-  (void)::recv(t.fd(), &b, 1, 0);
+  if (t.wait_until_ready(POLLIN)) (void)::recv(t.fd(), &b, 1, 0);
   return {};
 }
 

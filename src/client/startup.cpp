@@ -51,6 +51,7 @@ struct StartupMachine::Impl {
   std::optional<auth::ScramClient> scram;
   bool oauth_in_progress = false;
   bool authenticated_by_method = false;  // a password, SASL or GSS exchange happened
+  bool negotiated = false;               // NegotiateProtocolVersion seen
 
   [[nodiscard]] bool encrypted() const noexcept { return !server_cert.empty(); }
 
@@ -216,6 +217,35 @@ struct StartupMachine::Impl {
     return make_error(ErrorCategory::unsupported, "server requested an authentication method this client does not support");
   }
 
+  // As libpq 18: the server may only lower the version we asked for, to 3.0 or later (3.1 never
+  // existed), and may only name "_pq_." options we actually sent.
+  Result<void> check_negotiation(const be::NegotiateProtocolVersion& npv) const {
+    auto invalid = [](std::string why) {
+      return make_error(ErrorCategory::protocol, "received invalid protocol negotiation message: " + std::move(why));
+    };
+    if (negotiated) return invalid("server sent NegotiateProtocolVersion twice");
+    if (phase != Phase::authenticating || authenticated_by_method)
+      return invalid("server sent NegotiateProtocolVersion after authentication began");
+    const ProtocolVersion offered{static_cast<std::uint16_t>(npv.newest_major()),
+                                  static_cast<std::uint16_t>(npv.newest_minor())};
+    if (offered > options.max_protocol)
+      return invalid("server requested downgrade to a higher-numbered version (" + to_string(offered) + ")");
+    if (offered < kProtocol30) return invalid("server requested downgrade to pre-3.0 protocol version " + to_string(offered));
+    if (offered == ProtocolVersion{3, 1}) return invalid("server requested downgrade to non-existent 3.1 protocol version");
+    if (offered == options.max_protocol && npv.unrecognized_count() == 0)
+      return invalid("server negotiated but asks for no changes");
+    if (offered < options.min_protocol)
+      return make_error(ErrorCategory::unsupported, "server supports protocol version " + to_string(offered) +
+                                                        ", below min_protocol_version=" + to_string(options.min_protocol));
+    for (std::string_view o : npv.unrecognized_options()) {
+      const bool sent = std::any_of(options.parameters.begin(), options.parameters.end(),
+                                    [&](const auto& p) { return p.first == o; });
+      if (!o.starts_with("_pq_.") || !sent)
+        return invalid("server reported an unsupported parameter that was not requested (\"" + std::string(o) + "\")");
+    }
+    return {};
+  }
+
   Result<Status> on_frame(const Frame& frame, std::string& out) {
     switch (frame.type) {
       case 'R':
@@ -230,18 +260,17 @@ struct StartupMachine::Impl {
       case 'N': {
         auto notice = be::NoticeResponse::parse(frame);
         if (!notice) return std::unexpected(notice.error());
-        session.notices.push_back(notice->to_fields());
+        if (session.notices.size() < SessionInfo::kMaxStartupNotices) session.notices.push_back(notice->to_fields());
+        else ++session.notices_dropped;
         return Status::in_progress;
       }
       case 'v': {
         auto npv = be::NegotiateProtocolVersion::parse(frame);
         if (!npv) return std::unexpected(npv.error());
-        ProtocolVersion offered{static_cast<std::uint16_t>(npv->newest_major()), static_cast<std::uint16_t>(npv->newest_minor())};
-        if (offered < options.min_protocol)
-          return make_error(ErrorCategory::unsupported,
-                            "server supports protocol version " + to_string(offered) +
-                                ", below min_protocol_version=" + to_string(options.min_protocol));
-        session.protocol = offered;
+        if (auto r = check_negotiation(*npv); !r) return std::unexpected(r.error());
+        negotiated = true;
+        session.protocol = ProtocolVersion{static_cast<std::uint16_t>(npv->newest_major()),
+                                           static_cast<std::uint16_t>(npv->newest_minor())};
         for (std::string_view o : npv->unrecognized_options()) session.unsupported_options.emplace_back(o);
         return Status::in_progress;
       }

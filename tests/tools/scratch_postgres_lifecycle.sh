@@ -44,6 +44,18 @@ PGPASSWORD=$PGSTREAM_TEST_SSL_PASSWORD q "host=127.0.0.1 port=$PGSTREAM_TEST_POR
   fail "the hostssl-only role cannot log in over TLS"
 # Unix socket.
 [[ $(q "host=$c port=$PGSTREAM_TEST_PORT user=$PGSTREAM_TEST_ADMIN_USER dbname=postgres" -c 'select 2') == 2 ]] || fail "no Unix socket in $c"
+# --no-ssl: ssl is off, TLS is refused, plain connections work, no certificate is written.
+"$script" stop "$dir" >/dev/null
+nossl_dsn=$("$script" start "$dir" --no-ssl)
+# shellcheck disable=SC1091
+source "$dir/server.env"
+[[ $PGSTREAM_TEST_SSL == off && -z $PGSTREAM_TEST_SSLROOTCERT ]] || fail "--no-ssl server.env: ssl=$PGSTREAM_TEST_SSL root=$PGSTREAM_TEST_SSLROOTCERT"
+[[ $(q "$nossl_dsn" -c 'show ssl') == off ]] || fail "--no-ssl server has ssl on"
+if q "host=127.0.0.1 port=$PGSTREAM_TEST_PORT user=$PGSTREAM_TEST_TRUST_USER dbname=postgres sslmode=require" -c 'select 1' 2>/dev/null; then
+  fail "--no-ssl server accepted sslmode=require"
+fi
+[[ $(q "host=127.0.0.1 port=$PGSTREAM_TEST_PORT user=$PGSTREAM_TEST_TRUST_USER dbname=postgres sslmode=prefer" -c 'select 3') == 3 ]] ||
+  fail "--no-ssl server refused sslmode=prefer"
 # A second start replaces the first cleanly (no leftover server).
 "$script" start "$dir" --cert-tool "$cert_tool" >/dev/null
 "$script" stop "$dir"

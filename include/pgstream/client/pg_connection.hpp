@@ -9,6 +9,7 @@
 //
 // Frames returned by recv() are views valid until the next recv(). One connection, one thread.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -43,8 +44,11 @@ class ConnectionBuilder {
     extra_parameters_.emplace_back(std::move(name), std::move(value));
     return *this;
   }
-  ConnectionBuilder& connect_timeout(std::chrono::seconds s) {
-    info_.connect_timeout = static_cast<int>(s.count());
+  // Bounds each host's whole start-up: connect, TLS, authentication, up to ReadyForQuery (as
+  // libpq's connect_timeout). Set here it is exact; from a connection string it is whole seconds,
+  // at least 2 as in libpq. Zero or less: wait forever.
+  ConnectionBuilder& connect_timeout(std::chrono::milliseconds t) {
+    connect_timeout_ = t;
     return *this;
   }
   ConnectionBuilder& require_auth(RequireAuth r) { info_.require_auth = r; return *this; }
@@ -60,6 +64,14 @@ class ConnectionBuilder {
   [[nodiscard]] const OAuthTokenProvider& oauth_token_provider() const noexcept { return oauth_; }
   [[nodiscard]] const std::shared_ptr<GssTokenProvider>& gss_token_provider() const noexcept { return gss_; }
   [[nodiscard]] const protocol::FrameLimits& limits() const noexcept { return limits_; }
+  // connect_timeout() if set, else the connection string's connect_timeout; nullopt = no limit.
+  [[nodiscard]] std::optional<std::chrono::milliseconds> effective_connect_timeout() const noexcept {
+    if (connect_timeout_)
+      return connect_timeout_->count() > 0 ? connect_timeout_ : std::nullopt;
+    if (info_.connect_timeout && *info_.connect_timeout > 0)
+      return std::chrono::seconds(std::max(2, *info_.connect_timeout));  // libpq's minimum of 2 s
+    return std::nullopt;
+  }
 
  private:
   ConnInfo info_;
@@ -67,6 +79,7 @@ class ConnectionBuilder {
   OAuthTokenProvider oauth_;
   std::shared_ptr<GssTokenProvider> gss_;
   protocol::FrameLimits limits_;
+  std::optional<std::chrono::milliseconds> connect_timeout_;
 };
 
 // Rows of a simple query, as text (NULL = nullopt): for tests and small tools, not bulk data.

@@ -64,7 +64,11 @@ struct SessionInfo {
   ProtocolVersion protocol = kProtocol30;
   std::vector<std::string> unsupported_options;  // from NegotiateProtocolVersion
   AuthOutcome auth = AuthOutcome::trust;
-  std::vector<ServerErrorFields> notices;  // NoticeResponse during start-up, in order
+  // NoticeResponse during start-up, in order: the first kMaxStartupNotices of them, so a server
+  // that floods notices cannot grow our memory; the rest are only counted.
+  static constexpr std::size_t kMaxStartupNotices = 100;
+  std::vector<ServerErrorFields> notices;
+  std::size_t notices_dropped = 0;
   char transaction_status = 'I';
 };
 

@@ -20,22 +20,29 @@ const std::string& TestServer::get(const std::string& key) const {
   return it->second;
 }
 
+std::optional<TestServer> TestServer::from_environment(const char* var) {
+  const char* path = std::getenv(var);
+  if (path == nullptr || *path == '\0') return std::nullopt;
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(std::string("cannot read the test server file ") + path);
+  TestServer s;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    s.vars.emplace(line.substr(0, eq), line.substr(eq + 1));
+  }
+  return s;
+}
+
 const std::optional<TestServer>& TestServer::instance() {
-  static const std::optional<TestServer> server = []() -> std::optional<TestServer> {
-    const char* path = std::getenv("PGSTREAM_TEST_SERVER_FILE");
-    if (path == nullptr || *path == '\0') return std::nullopt;
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error(std::string("cannot read the test server file ") + path);
-    TestServer s;
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty() || line[0] == '#') continue;
-      auto eq = line.find('=');
-      if (eq == std::string::npos) continue;
-      s.vars.emplace(line.substr(0, eq), line.substr(eq + 1));
-    }
-    return s;
-  }();
+  static const std::optional<TestServer> server = from_environment("PGSTREAM_TEST_SERVER_FILE");
+  return server;
+}
+
+const std::optional<TestServer>& TestServer::nossl_instance() {
+  static const std::optional<TestServer> server = from_environment("PGSTREAM_TEST_NOSSL_SERVER_FILE");
   return server;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// The scratch server the integration tests share: read from the file scratch-postgres writes
-// (PGSTREAM_TEST_SERVER_FILE, set by CTest). Without it, tests skip with the reason.
+// The scratch servers the integration tests share: read from the files scratch-postgres writes
+// (PGSTREAM_TEST_SERVER_FILE, and PGSTREAM_TEST_NOSSL_SERVER_FILE for the one with ssl = off; set
+// by CTest). Without them, tests skip with the reason.
 
 #include <gtest/gtest.h>
 
@@ -22,6 +23,10 @@ struct TestServer {
 
   // The server, or nullopt when the suite runs without one (the caller skips).
   static const std::optional<TestServer>& instance();
+  // The second scratch server, started with ssl = off (PGSTREAM_TEST_NOSSL_SERVER_FILE).
+  static const std::optional<TestServer>& nossl_instance();
+  // Reads the server file named by the environment variable `var`; nullopt when it is unset.
+  static std::optional<TestServer> from_environment(const char* var);
 };
 
 // A blocking TCP connection to host:port, or -1 with errno set.
@@ -36,4 +41,11 @@ struct TestServer {
   do {                                                                                           \
     if (!::pgstream::testing::TestServer::instance())                                            \
       GTEST_SKIP() << "no test server: run through ctest (PGSTREAM_TEST_SERVER_FILE is not set)"; \
+  } while (0)
+
+// Skips the current test when the scratch server with ssl = off is not configured.
+#define PGSTREAM_REQUIRE_NOSSL_SERVER()                                                          \
+  do {                                                                                           \
+    if (!::pgstream::testing::TestServer::nossl_instance())                                      \
+      GTEST_SKIP() << "no ssl-off test server: run through ctest (PGSTREAM_TEST_NOSSL_SERVER_FILE is not set)"; \
   } while (0)
