@@ -166,7 +166,9 @@ TEST(PgConnection, CancelStopsARunningQuery) {
   canceller.join();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().sqlstate(), "57014");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // 57014 already proves the cancel; the bound only shows the sleep did not run out (10 s),
+  // with slack for a loaded 2-core CI machine.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(8));
 }
 
 TEST(PgConnection, CopyInLoadsRows) {
