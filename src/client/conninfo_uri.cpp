@@ -107,6 +107,15 @@ Result<HostList> parse_host_list(std::string_view rest, std::size_t i) {
       }
       host = rest.substr(i + 1, close - i - 1);
       if (host.empty()) return make_error(ErrorCategory::config, "empty IPv6 address \"[]\" in URI");
+      // Hex digits, ':' and '.', and a zone after '%'. Anything else means the brackets swallowed
+      // more of the URI (a '?password=' even), which must not be taken for a host name.
+      for (const char c : host) {
+        const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        std::string_view(":.%-_~").find(c) != std::string_view::npos;
+        if (!ok)
+          return make_error(ErrorCategory::config,
+                            "invalid IPv6 address in URI: only hex digits, ':', '.' and a %zone may stand inside \"[]\"");
+      }
       i = close + 1;
       if (i < rest.size() && std::string_view(":/?,").find(rest[i]) == std::string_view::npos) {
         return make_error(ErrorCategory::config, "unexpected character " + quote_for_message(rest.substr(i, 1)) +

@@ -1,6 +1,7 @@
 #include "pgstream/load/input_reader.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -21,6 +22,8 @@ struct InputReader::Impl {
   ZSTD_inBuffer zin_buf{nullptr, 0, 0};
   bool zeof = false;
   std::size_t last_rc = 0;  // 0 once a zstd frame is complete
+  std::uint64_t position = 0;  // bytes read from fd (plain and zstd)
+  std::uint64_t size = 0;
 
   ~Impl() {
     if (gz) gzclose(gz);
@@ -35,7 +38,10 @@ struct InputReader::Impl {
   Result<std::size_t> read_fd(char* p, std::size_t n) {
     for (;;) {
       const ssize_t got = ::read(fd, p, n);
-      if (got >= 0) return static_cast<std::size_t>(got);
+      if (got >= 0) {
+        position += static_cast<std::uint64_t>(got);
+        return static_cast<std::size_t>(got);
+      }
       if (errno != EINTR) return io_error(std::strerror(errno));
     }
   }
@@ -70,6 +76,8 @@ Result<InputReader> InputReader::open(const std::string& path) {
   } else {
     impl->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (impl->fd < 0) return impl->io_error(std::strerror(errno));
+    struct stat st {};
+    if (::fstat(impl->fd, &st) == 0 && S_ISREG(st.st_mode)) impl->size = static_cast<std::uint64_t>(st.st_size);
   }
   if (path.ends_with(".gz")) {
     impl->kind = Impl::Kind::gzip;
@@ -92,6 +100,16 @@ InputReader& InputReader::operator=(InputReader&&) noexcept = default;
 InputReader::~InputReader() = default;
 
 const std::string& InputReader::path() const noexcept { return impl_->path; }
+
+std::uint64_t InputReader::source_position() const noexcept {
+  if (impl_->kind == Impl::Kind::gzip) {
+    const auto off = gzoffset(impl_->gz);
+    return off > 0 ? static_cast<std::uint64_t>(off) : 0;
+  }
+  return impl_->position;
+}
+
+std::uint64_t InputReader::source_size() const noexcept { return impl_->size; }
 
 Result<std::size_t> InputReader::read(std::span<char> into) {
   switch (impl_->kind) {

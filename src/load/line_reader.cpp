@@ -1,5 +1,6 @@
 #include "pgstream/load/line_reader.hpp"
 
+#include <chrono>
 #include <cstring>
 
 namespace pgstream::load {
@@ -16,7 +17,9 @@ Result<bool> LineReader::refill() {
     end_ = rest;
   }
   if (buf_.size() - end_ < padding + 4096) buf_.resize(buf_.size() * 2);
+  const auto t0 = std::chrono::steady_clock::now();
   auto n = input_.read(std::span(buf_.data() + end_, buf_.size() - end_ - padding));
+  read_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!n) return std::unexpected(n.error());
   if (*n == 0) {
     eof_ = true;
@@ -35,8 +38,11 @@ Result<std::optional<Line>> LineReader::next() {
       std::size_t len = static_cast<std::size_t>(stop - start);
       const std::size_t advance = len + (nl ? 1 : 0);
       if (len > 0 && start[len - 1] == '\r') --len;
-      Line line{std::string_view(start, len), ++line_number_, offset_,
-                buf_.size() - static_cast<std::size_t>(start - buf_.data())};
+      std::size_t skip = 0;
+      // A UTF-8 byte order mark (editors on Windows write one) is not part of the first line.
+      if (line_number_ == 0 && len >= 3 && std::memcmp(start, "\xEF\xBB\xBF", 3) == 0) skip = 3;
+      Line line{std::string_view(start + skip, len - skip), ++line_number_, offset_ + skip,
+                buf_.size() - static_cast<std::size_t>(start + skip - buf_.data())};
       pos_ += advance;
       offset_ += advance;
       return line;

@@ -4,6 +4,7 @@
 #include "pgstream/load/loader.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +34,7 @@ using uring::Connection;
 struct PendingRow {
   std::uint32_t file = 0;
   std::uint64_t line = 0;
+  std::uint64_t offset = 0;  // of the line in its (decompressed) input
   std::size_t copy_begin = 0, copy_end = 0;
   std::size_t raw_begin = 0, raw_end = 0;
 };
@@ -55,8 +57,8 @@ class RejectsFile {
   const std::string& path() const { return path_; }
   bool used() const { return fd_ >= 0; }
 
-  Result<void> write(const std::string& file, std::uint64_t line, std::string_view column, std::string_view sqlstate,
-                     std::string_view reason, std::string_view input) {
+  Result<void> write(const std::string& file, std::uint64_t line, std::uint64_t offset, std::string_view column,
+                     std::string_view sqlstate, std::string_view reason, std::string_view input) {
     if (fd_ < 0) {
       // Rejected lines may hold personal data: readable by the owner only.
       fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -64,7 +66,7 @@ class RejectsFile {
     }
     rec_.assign("{\"file\":");
     append_json_string(rec_, file);
-    rec_ += ",\"line\":" + std::to_string(line);
+    rec_ += ",\"line\":" + std::to_string(line) + ",\"offset\":" + std::to_string(offset);
     if (!column.empty()) {
       rec_ += ",\"column\":";
       append_json_string(rec_, column);
@@ -135,6 +137,7 @@ struct Worker final : uring::RequestHandler {
   std::vector<std::pair<std::size_t, std::size_t>> segments;
   std::size_t segment = 0, offset = 0;
   bool header_sent = false, trailer_sent = false;
+  Clock::time_point started_at, streamed_at;
   std::optional<std::uint64_t> copied;  // rows from CommandComplete
   // --truncate: this batch runs inside BEGIN; TRUNCATE ...; COMMIT.
   bool in_transaction = false;
@@ -151,9 +154,9 @@ struct Worker final : uring::RequestHandler {
 
 class Loader {
  public:
-  Loader(client::ConnectionBuilder builder, const LoadOptions& o, TableSchema schema, CopyFormat format)
-      : builder_(std::move(builder)), opt_(o), schema_(std::move(schema)), format_(format),
-        encoder_(schema_, format, o.jsonb_column.empty() ? std::nullopt : schema_.find(o.jsonb_column)),
+  Loader(client::ConnectionBuilder builder, const LoadOptions& o, TableSchema schema, EncoderOptions encoding)
+      : builder_(std::move(builder)), opt_(o), schema_(std::move(schema)), format_(encoding.format),
+        encoder_(schema_, std::move(encoding)),
         rejects_(o.rejects_path.empty() ? o.table + ".rejects.jsonl" : o.rejects_path) {
     truncate_pending_ = o.truncate;
   }
@@ -162,9 +165,6 @@ class Loader {
     const auto t0 = Clock::now();
     report_.table = schema_.qualified_name;
     report_.copy_format = format_ == CopyFormat::binary ? "binary" : "text";
-    if (!opt_.jsonb_column.empty() && !schema_.find(opt_.jsonb_column))
-      return make_error(ErrorCategory::config, "--jsonb-column " + opt_.jsonb_column + ": no such column in " +
-                                                   schema_.qualified_name);
     uring::ReactorOptions ro;
     ro.max_connections = opt_.connections;
     auto reactor = uring::Reactor::create(ro);
@@ -191,20 +191,36 @@ class Loader {
     report_.connections = workers_.size();
 
     last_progress_ = Clock::now();
+    for (const auto& f : opt_.files) {
+      struct stat st {};
+      if (f != "-" && ::stat(f.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+        report_.input_size += static_cast<std::uint64_t>(st.st_size);
+      } else {
+        report_.input_size = 0;  // a pipe somewhere: no percentage
+        break;
+      }
+    }
     while (!fatal_) {
       if (!input_done_ && !report_.stopped) {
+        const auto p0 = Clock::now();
         if (auto r = produce(); !r) return std::unexpected(r.error());
+        encoding_and_reading_ += std::chrono::duration<double>(Clock::now() - p0).count();
       }
       dispatch();
       const bool waiting_only = input_done_ || report_.stopped || ready_.size() >= 2 * workers_.size();
       if (finished()) break;
+      const auto w0 = Clock::now();
       if (auto r = reactor_->run_once(waiting_only ? std::chrono::milliseconds(100) : std::chrono::milliseconds(0)); !r)
         return std::unexpected(r.error());
+      report_.waiting_seconds += std::chrono::duration<double>(Clock::now() - w0).count();
+      update_times();
       if (!error_.empty()) return make_error(ErrorCategory::io, error_);
       tick_progress();
     }
     report_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    update_times();
     report_.ignored_keys = encoder_.ignored_keys();
+    report_.ignored_key_count = encoder_.ignored_key_count();
     if (rejects_.used()) report_.rejects_path = rejects_.path();
     reactor_->close_all();
     if (fatal_)
@@ -215,10 +231,10 @@ class Loader {
 
   // ---- called by workers ----
 
-  Result<void> reject(std::uint32_t file, std::uint64_t line, std::string_view column, std::string_view sqlstate,
-                      std::string_view reason, std::string_view input) {
+  Result<void> reject(std::uint32_t file, std::uint64_t line, std::uint64_t offset, std::string_view column,
+                      std::string_view sqlstate, std::string_view reason, std::string_view input) {
     ++report_.rows_rejected;
-    if (auto r = rejects_.write(file_names_[file], line, column, sqlstate, reason, input); !r) return r;
+    if (auto r = rejects_.write(file_names_[file], line, offset, column, sqlstate, reason, input); !r) return r;
     if (opt_.max_errors && report_.rows_rejected > *opt_.max_errors && !report_.stopped) {
       report_.stopped = true;
       report_.stop_reason = "stopped after " + std::to_string(report_.rows_rejected) + " rejected line(s) (--max-errors " +
@@ -229,6 +245,13 @@ class Loader {
 
   void batch_done(Worker& w, Result<void> outcome) {
     Batch& b = *w.batch;
+    const auto now = Clock::now();
+    if (w.trailer_sent) {
+      report_.streaming_seconds += std::chrono::duration<double>(w.streamed_at - w.started_at).count();
+      report_.server_seconds += std::chrono::duration<double>(now - w.streamed_at).count();
+    } else {
+      report_.streaming_seconds += std::chrono::duration<double>(now - w.started_at).count();
+    }
     if (outcome) {
       report_.rows_loaded += w.copied.value_or(b.live.size());
       ++report_.batches;
@@ -245,36 +268,32 @@ class Loader {
     auto line = copy_line_of(e);
     if (line && *line >= 1 && *line <= b.live.size()) {
       const PendingRow& r = b.rows[b.live[*line - 1]];
-      note(reject(r.file, r.line, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r)));
-      b.live.erase(b.live.begin() + static_cast<std::ptrdiff_t>(*line - 1));
+      note(reject(r.file, r.line, r.offset, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r)));
+      // The rows before it passed: they go again as a batch of their own, so that with many bad
+      // rows no row is sent more than about twice (resending the whole batch would be quadratic).
+      if (*line > 1) {
+        ready_.push_front(sub_batch(b, 0, *line - 1));
+        ++report_.retries;
+      }
+      b.live.erase(b.live.begin(), b.live.begin() + static_cast<std::ptrdiff_t>(*line));
     } else if (b.live.size() == 1) {
       const PendingRow& r = b.rows[b.live[0]];
-      note(reject(r.file, r.line, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r)));
+      note(reject(r.file, r.line, r.offset, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r)));
       b.live.clear();
     } else {
-      // No row to blame (e.g. a deferred constraint at commit): send the rows one by one, so each
-      // failure is exact.
-      for (std::size_t i : b.live) {
-        auto one = std::make_unique<Batch>();
-        one->copy_sql = b.copy_sql;
-        const PendingRow& r = b.rows[i];
-        PendingRow nr = r;
-        nr.copy_begin = 0;
-        nr.copy_end = r.copy_end - r.copy_begin;
-        nr.raw_begin = 0;
-        nr.raw_end = r.raw_end - r.raw_begin;
-        one->payload.assign(b.payload, r.copy_begin, nr.copy_end);
-        one->raw.assign(b.raw, r.raw_begin, nr.raw_end);
-        one->rows.push_back(nr);
-        one->live.push_back(0);
-        ready_.push_front(std::move(one));
-      }
+      // No row to blame (e.g. a deferred constraint at commit): split the batch in halves and send
+      // each again, until the failing rows stand alone (bisection).
+      const std::size_t half = b.live.size() / 2;
+      ready_.push_front(sub_batch(b, half, b.live.size()));
+      ready_.push_front(sub_batch(b, 0, half));
+      report_.retries += 2;
       b.live.clear();
     }
     if (b.live.empty() || report_.stopped) {
       release(w);
       return;
     }
+    ++report_.retries;
     start(w);  // the same batch again, without the rejected row, on the same connection
   }
 
@@ -296,6 +315,7 @@ class Loader {
     }
     w.segment = w.offset = 0;
     w.header_sent = w.trailer_sent = false;
+    w.started_at = Clock::now();
     w.in_transaction = truncate_pending_;
     auto& sink = w.conn->sink();
     if (w.in_transaction) {
@@ -310,6 +330,25 @@ class Loader {
   }
 
  private:
+  // The live rows [from, to) of `b` as a batch of their own.
+  static std::unique_ptr<Batch> sub_batch(const Batch& b, std::size_t from, std::size_t to) {
+    auto out = std::make_unique<Batch>();
+    out->copy_sql = b.copy_sql;
+    for (std::size_t k = from; k < to; ++k) {
+      const PendingRow& r = b.rows[b.live[k]];
+      PendingRow nr = r;
+      nr.copy_begin = out->payload.size();
+      out->payload.append(b.payload, r.copy_begin, r.copy_end - r.copy_begin);
+      nr.copy_end = out->payload.size();
+      nr.raw_begin = out->raw.size();
+      out->raw.append(b.raw, r.raw_begin, r.raw_end - r.raw_begin);
+      nr.raw_end = out->raw.size();
+      out->live.push_back(out->rows.size());
+      out->rows.push_back(nr);
+    }
+    return out;
+  }
+
   static std::string_view raw(const Batch& b, const PendingRow& r) {
     return std::string_view(b.raw).substr(r.raw_begin, r.raw_end - r.raw_begin);
   }
@@ -379,6 +418,8 @@ class Loader {
       auto line = lines_->next();
       if (!line) return std::unexpected(line.error());
       if (!*line) {
+        read_seconds_done_ += lines_->read_seconds();
+        position_done_ += input_->source_size() ? input_->source_size() : input_->source_position();
         lines_.reset();
         input_.reset();
         ++file_index_;
@@ -398,7 +439,7 @@ class Loader {
       return;
     }
     if (auto rej = encoder_.encode(line.text, line.capacity)) {
-      note(reject(file, line.number, rej->column, "", rej->reason, line.text));
+      note(reject(file, line.number, line.byte_offset, rej->column, "", rej->reason, line.text));
       return;
     }
     bool any = false;
@@ -406,7 +447,7 @@ class Loader {
     if (!any) {
       // COPY cannot express a row of defaults only; such a line is almost always meant for
       // another table, so it is refused rather than loaded as an empty row.
-      note(reject(file, line.number, "", "", "no key of the line matches a column of " + schema_.qualified_name,
+      note(reject(file, line.number, line.byte_offset, "", "", "no key of the line matches a column of " + schema_.qualified_name,
                   line.text));
       return;
     }
@@ -416,6 +457,7 @@ class Loader {
     PendingRow row;
     row.file = file;
     row.line = line.number;
+    row.offset = line.byte_offset;
     row.copy_begin = b.payload.size();
     encoder_.append_row(b.payload);
     row.copy_end = b.payload.size();
@@ -442,6 +484,12 @@ class Loader {
     b->copy_sql = "COPY " + schema_.qualified_name + " (" + cols + ") FROM STDIN" +
                   (format_ == CopyFormat::binary ? " (FORMAT binary)" : "");
     return b;
+  }
+
+  void update_times() {
+    report_.reading_seconds = read_seconds_done_ + (lines_ ? lines_->read_seconds() : 0);
+    report_.encoding_seconds = std::max(0.0, encoding_and_reading_ - report_.reading_seconds);
+    report_.input_position = position_done_ + (input_ ? input_->source_position() : 0);
   }
 
   void tick_progress() {
@@ -472,6 +520,9 @@ class Loader {
   std::optional<Error> fatal_;
   std::string error_;
   Clock::time_point last_progress_{};
+  double encoding_and_reading_ = 0;
+  double read_seconds_done_ = 0;      // of the files already finished
+  std::uint64_t position_done_ = 0;   // their sizes
 };
 
 void Worker::on_complete(Connection&, Result<void> outcome) {
@@ -518,6 +569,7 @@ void Worker::pump() {
   if (binary) (void)fe::copy_data(sink, std::as_bytes(std::span(protocol::copy_binary_trailer_bytes)));
   fe::copy_done(sink);
   trailer_sent = true;
+  streamed_at = Clock::now();
   if (in_transaction && !copy_outcome) {
     if (!fe::query(sink, "COMMIT") || !conn->push_request(&commit_step)) loader->fail("cannot queue COMMIT");
   }
@@ -534,7 +586,10 @@ Result<LoadReport> run_load(const client::ConnectionBuilder& builder, const Load
   conn->close();
   const CopyFormat format =
       !options.force_text && RowEncoder::binary_supported(*schema) ? CopyFormat::binary : CopyFormat::text;
-  Loader loader(builder, options, std::move(*schema), format);
+  // The schema moves into the loader; the options refer to columns by index, which stay valid.
+  auto encoding = resolve_encoder_options(*schema, format, options.maps, options.jsonb_column, options.rest_column);
+  if (!encoding) return std::unexpected(encoding.error());
+  Loader loader(builder, options, std::move(*schema), std::move(*encoding));
   return loader.run();
 }
 

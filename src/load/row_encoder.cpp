@@ -69,10 +69,82 @@ std::string cannot(od::json_type t, const Column& c) {
 
 }  // namespace
 
-RowEncoder::RowEncoder(const TableSchema& schema, CopyFormat format, std::optional<std::size_t> jsonb_column)
-    : schema_(schema), format_(format), jsonb_column_(jsonb_column) {
+Result<EncoderOptions> resolve_encoder_options(const TableSchema& schema, CopyFormat format,
+                                              const std::vector<std::string>& maps, const std::string& jsonb_column,
+                                              const std::string& rest_column) {
+  EncoderOptions o;
+  o.format = format;
+  auto json_column = [&](const std::string& name, const char* flag) -> Result<std::size_t> {
+    auto idx = schema.find(name);
+    if (!idx) return make_error(ErrorCategory::config, std::string(flag) + " " + name + ": no such column in " + schema.qualified_name);
+    const auto t = schema.columns[*idx].base_type_oid;
+    if (t != oid::json && t != oid::jsonb && !is_text_type(t))
+      return make_error(ErrorCategory::config, std::string(flag) + " " + name + ": the column is " +
+                                                   schema.columns[*idx].type_name + ", not json, jsonb or text");
+    return *idx;
+  };
+  if (!jsonb_column.empty()) {
+    auto idx = json_column(jsonb_column, "--jsonb-column");
+    if (!idx) return std::unexpected(idx.error());
+    o.jsonb_column = *idx;
+  }
+  if (!rest_column.empty()) {
+    auto idx = json_column(rest_column, "--rest-column");
+    if (!idx) return std::unexpected(idx.error());
+    if (o.jsonb_column == *idx) return make_error(ErrorCategory::config, "--rest-column and --jsonb-column name the same column");
+    o.rest_column = *idx;
+  }
+  for (const std::string& m : maps) {
+    const auto eq = m.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return make_error(ErrorCategory::config, "--map " + m + ": expected COLUMN=/json/pointer");
+    const std::string name = m.substr(0, eq), pointer = m.substr(eq + 1);
+    auto idx = schema.find(name);
+    if (!idx) return make_error(ErrorCategory::config, "--map " + m + ": no column " + name + " in " + schema.qualified_name);
+    if (pointer.empty() || pointer[0] != '/')
+      return make_error(ErrorCategory::config, "--map " + m + ": a JSON pointer starts with '/' (RFC 6901), e.g. /user/id");
+    for (std::size_t i = 0; i < pointer.size(); ++i)
+      if (pointer[i] == '~' && (i + 1 == pointer.size() || (pointer[i + 1] != '0' && pointer[i + 1] != '1')))
+        return make_error(ErrorCategory::config, "--map " + m + ": '~' in a JSON pointer must be ~0 or ~1");
+    if (*idx == o.jsonb_column || *idx == o.rest_column)
+      return make_error(ErrorCategory::config, "--map " + m + ": that column already holds the whole line or the rest");
+    for (const auto& other : o.maps)
+      if (other.column == *idx) return make_error(ErrorCategory::config, "--map " + m + ": column " + name + " is mapped twice");
+    o.maps.push_back({*idx, pointer});
+  }
+  return o;
+}
+
+RowEncoder::RowEncoder(const TableSchema& schema, EncoderOptions options)
+    : schema_(schema), options_(std::move(options)) {
   cells_.resize(schema.columns.size());
   present_.resize(schema.columns.size());
+  mapped_.resize(schema.columns.size());
+  for (const auto& m : options_.maps) {
+    mapped_[m.column] = true;
+    // The pointer's first reference token, unescaped (~1 is '/', ~0 is '~').
+    std::string root;
+    const std::string_view p = std::string_view(m.pointer).substr(1);
+    for (std::size_t i = 0; i < p.size() && p[i] != '/'; ++i) {
+      if (p[i] == '~' && i + 1 < p.size()) root += p[++i] == '1' ? '/' : '~';
+      else root += p[i];
+    }
+    map_roots_.push_back(std::move(root));
+  }
+}
+
+std::map<std::string, std::uint64_t> RowEncoder::ignored_keys() const {
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& [key, info] : keys_)
+    if (info.ignored) out.emplace(key, info.ignored);
+  if (overflow_key_.ignored) out.emplace("(other keys)", overflow_key_.ignored);
+  return out;
+}
+
+std::uint64_t RowEncoder::ignored_key_count() const noexcept {
+  std::uint64_t n = overflow_key_.ignored;
+  for (const auto& [key, info] : keys_) n += info.ignored;
+  return n;
 }
 
 bool RowEncoder::binary_supported(const TableSchema& schema) {
@@ -84,12 +156,24 @@ bool RowEncoder::binary_supported(const TableSchema& schema) {
   return true;
 }
 
-std::optional<std::size_t> RowEncoder::column_of(std::string_view key) {
-  auto it = key_cache_.find(key);
-  if (it != key_cache_.end()) return it->second;
+RowEncoder::KeyInfo* RowEncoder::key_info(std::string_view key) {
+  if (auto it = keys_.find(key); it != keys_.end()) return &it->second;
+  KeyInfo info;
   auto idx = schema_.find(key);
-  key_cache_.emplace(std::string(key), idx);
-  return idx;
+  if (idx && !mapped_[*idx] && *idx != options_.jsonb_column && *idx != options_.rest_column) info.column = idx;
+  for (const auto& root : map_roots_) info.map_root |= root == key;
+  // A line with a new key name on every line must not grow memory without bound.
+  if (keys_.size() >= kMaxDistinctKeys) {
+    overflow_key_.column = info.column;
+    overflow_key_.map_root = info.map_root;
+    return &overflow_key_;
+  }
+  return &keys_.emplace(std::string(key), info).first->second;
+}
+
+void RowEncoder::add_cell(std::size_t column, std::size_t begin) {
+  cells_[column] = Cell{static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(buf_.size()), false};
+  present_[column] = true;
 }
 
 std::optional<std::string> RowEncoder::convert_binary(od::value v, od::json_type type, std::uint32_t t,
@@ -257,7 +341,7 @@ std::optional<std::string> RowEncoder::convert(od::value v, const Column& c) {
   od::json_type type;
   if (v.type().get(type)) return "invalid JSON value";
   if (type == od::json_type::null) return std::nullopt;  // the caller marks the cell NULL
-  if (format_ == CopyFormat::text) return convert_text(v, type, c);
+  if (options_.format == CopyFormat::text) return convert_text(v, type, c);
   if (c.element_type_oid != 0 && c.base_type_oid != oid::json && c.base_type_oid != oid::jsonb) {
     if (type != od::json_type::array) return "expected a JSON array for column of type " + c.type_name;
     return convert_binary_array(v, c);
@@ -268,6 +352,7 @@ std::optional<std::string> RowEncoder::convert(od::value v, const Column& c) {
 std::optional<LineReject> RowEncoder::encode(std::string_view line, std::size_t capacity) {
   std::fill(present_.begin(), present_.end(), false);
   buf_.clear();
+  if (options_.rest_column) rest_.assign("{");
   od::document doc;
   if (auto err = parser_.iterate(line.data(), line.size(), capacity).get(doc))
     return LineReject{"", std::string("invalid JSON: ") + simdjson::error_message(err)};
@@ -279,41 +364,57 @@ std::optional<LineReject> RowEncoder::encode(std::string_view line, std::size_t 
       return LineReject{"", std::string("invalid JSON: ") + simdjson::error_message(err)};
     std::string_view key;
     if (field.unescaped_key().get(key)) return LineReject{"", "invalid JSON object key"};
-    auto idx = column_of(key);
-    if (!idx || (jsonb_column_ && *idx == *jsonb_column_)) {
-      ++ignored_[std::string(key)];
-      continue;  // On-Demand skips the unread value when it moves on
+    KeyInfo* info = key_info(key);
+    if (!info->column) {
+      if (info->map_root) continue;  // read through its --map pointer below
+      if (!options_.rest_column) {
+        ++info->ignored;
+        continue;  // On-Demand skips the unread value when it moves on
+      }
+      od::value value = field.value();
+      od::json_type type;
+      if (value.type().get(type)) return LineReject{std::string(key), "invalid JSON value"};
+      auto raw = raw_json_of(value, type);
+      if (!raw) return LineReject{std::string(key), "invalid JSON value"};
+      if (rest_.size() > 1) rest_ += ',';
+      append_json_string(rest_, key);
+      rest_ += ':';
+      rest_ += *raw;
+      continue;
     }
-    if (present_[*idx]) return LineReject{std::string(key), "duplicate key \"" + std::string(key) + "\""};
-    const Column& c = schema_.columns[*idx];
+    const std::size_t idx = *info->column;
+    if (present_[idx]) return LineReject{std::string(key), "duplicate key \"" + std::string(key) + "\""};
+    const Column& c = schema_.columns[idx];
     od::value value = field.value();
     od::json_type type;
     if (value.type().get(type)) return LineReject{c.name, "invalid JSON value"};
-    Cell cell;
-    cell.begin = static_cast<std::uint32_t>(buf_.size());
-    if (type == od::json_type::null) {
-      cell.null = true;
-    } else if (auto err = convert(value, c)) {
-      return LineReject{c.name, *err};
+    const std::size_t begin = buf_.size();
+    if (type != od::json_type::null) {
+      if (auto err = convert(value, c)) return LineReject{c.name, *err};
     }
-    cell.end = static_cast<std::uint32_t>(buf_.size());
-    cells_[*idx] = cell;
-    present_[*idx] = true;
+    add_cell(idx, begin);
+    cells_[idx].null = type == od::json_type::null;
   }
   // In bounds after the object means more tokens follow it on this line.
   if (!doc.current_location().error()) return LineReject{"", "invalid JSON: trailing content after the object"};
-  if (jsonb_column_) {
-    Cell cell;
-    cell.begin = static_cast<std::uint32_t>(buf_.size());
-    if (format_ == CopyFormat::binary) {
-      if (schema_.columns[*jsonb_column_].base_type_oid == oid::jsonb) protocol::put_u8(buf_, protocol::kJsonbVersion);
-      buf_ += line;
+  if (!options_.maps.empty()) {
+    if (auto rej = encode_maps(doc)) return rej;
+  }
+  const bool binary = options_.format == CopyFormat::binary;
+  auto put_json = [&](std::size_t column, std::string_view text) {
+    const std::size_t begin = buf_.size();
+    if (binary) {
+      if (schema_.columns[column].base_type_oid == oid::jsonb) protocol::put_u8(buf_, protocol::kJsonbVersion);
+      buf_ += text;
     } else {
-      append_copy_escaped(buf_, line);
+      append_copy_escaped(buf_, text);
     }
-    cell.end = static_cast<std::uint32_t>(buf_.size());
-    cells_[*jsonb_column_] = cell;
-    present_[*jsonb_column_] = true;
+    add_cell(column, begin);
+  };
+  if (options_.jsonb_column) put_json(*options_.jsonb_column, line);
+  if (options_.rest_column) {
+    rest_ += '}';
+    put_json(*options_.rest_column, rest_);
   }
   signature_.assign((present_.size() + 63) / 64, 0);
   for (std::size_t i = 0; i < present_.size(); ++i)
@@ -321,8 +422,30 @@ std::optional<LineReject> RowEncoder::encode(std::string_view line, std::size_t 
   return std::nullopt;
 }
 
+std::optional<LineReject> RowEncoder::encode_maps(od::document& doc) {
+  for (const auto& m : options_.maps) {
+    const Column& c = schema_.columns[m.column];
+    od::value value;
+    const auto err = doc.at_pointer(m.pointer).get(value);
+    // A path that is not there leaves the column to its DEFAULT, like an absent key.
+    if (err == simdjson::NO_SUCH_FIELD || err == simdjson::INDEX_OUT_OF_BOUNDS) continue;
+    if (err == simdjson::INCORRECT_TYPE || err == simdjson::INVALID_JSON_POINTER)
+      return LineReject{c.name, "--map " + m.pointer + ": the path goes through a value that is not an object or array"};
+    if (err) return LineReject{c.name, "--map " + m.pointer + ": " + simdjson::error_message(err)};
+    od::json_type type;
+    if (value.type().get(type)) return LineReject{c.name, "invalid JSON value"};
+    const std::size_t begin = buf_.size();
+    if (type != od::json_type::null) {
+      if (auto e = convert(value, c)) return LineReject{c.name, *e};
+    }
+    add_cell(m.column, begin);
+    cells_[m.column].null = type == od::json_type::null;
+  }
+  return std::nullopt;
+}
+
 void RowEncoder::append_row(std::string& out) const {
-  if (format_ == CopyFormat::binary) {
+  if (options_.format == CopyFormat::binary) {
     std::int16_t count = 0;
     for (bool p : present_) count = static_cast<std::int16_t>(count + (p ? 1 : 0));
     protocol::put_i16(out, count);

@@ -81,7 +81,7 @@ struct ConnectionImpl final : Connection {
   int filling = 0;
   bool send_in_flight = false;
   enum class SendKind : std::uint8_t { none, fixed, control, tls } send_kind = SendKind::none;
-  int sending_half = -1;       // the half being written with write_fixed
+  int sending_half = -1;       // the half being sent
   std::size_t send_done = 0;   // bytes of the in-flight send already written
   std::size_t send_total = 0;
   std::string control_pending;  // start-up messages (before `ready`)
@@ -336,9 +336,10 @@ struct Reactor::Impl {
   void submit_fixed_write(ConnectionImpl& c) {
     const auto& half = c.halves[static_cast<std::size_t>(c.sending_half)];
     io_uring_sqe* sqe = sqe_for(c, op_send);
-    const unsigned buf_index = c.index() * 2 + static_cast<unsigned>(c.sending_half);
-    io_uring_prep_write_fixed(sqe, c.fd, half.data() + c.send_done, static_cast<unsigned>(c.send_total - c.send_done), 0,
-                              static_cast<int>(buf_index));
+    // send(MSG_NOSIGNAL), not write_fixed: a write() to a socket the server has closed raises
+    // SIGPIPE, which kills a process that did not ignore it. For a socket the registration saves
+    // little anyway: the kernel copies the bytes into socket buffers either way.
+    io_uring_prep_send(sqe, c.fd, half.data() + c.send_done, c.send_total - c.send_done, MSG_NOSIGNAL);
     c.send_in_flight = true;
     c.send_kind = ConnectionImpl::SendKind::fixed;
   }

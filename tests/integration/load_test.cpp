@@ -10,41 +10,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "support/test_server.hpp"
+#include "support/load_support.hpp"
 
 namespace pgstream::testing {
 namespace {
-
-namespace fs = std::filesystem;
-
-std::string admin_dsn() {
-  const auto& s = *TestServer::instance();
-  return "host=127.0.0.1 sslmode=disable dbname=postgres port=" + std::to_string(s.port()) + " user=" + s.admin_user();
-}
-
-client::PgConnection admin() {
-  auto conn = client::PgConnection::connect(admin_dsn());
-  EXPECT_TRUE(conn) << conn.error().to_string();
-  return std::move(*conn);
-}
-
-client::ConnectionBuilder admin_builder() {
-  auto b = client::ConnectionBuilder::from_conninfo(admin_dsn());
-  EXPECT_TRUE(b) << b.error().to_string();
-  return *b;
-}
-
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("pgstream-load-" + std::to_string(::getpid()) + "-" +
-                                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-std::string write_file(const fs::path& p, const std::string& text) {
-  std::ofstream(p) << text;
-  return p.string();
-}
 
 TEST(Load, EveryLineIsLoadedOrRejectedWithItsReason) {
   PGSTREAM_REQUIRE_SERVER();
@@ -53,7 +22,7 @@ TEST(Load, EveryLineIsLoadedOrRejectedWithItsReason) {
                                 "CREATE TABLE load_accounting.items(id int PRIMARY KEY, name text NOT NULL, "
                                 "tags text[], attrs jsonb, active boolean DEFAULT true, seen timestamptz)"));
   TempDir dir;
-  const std::string input = write_file(dir.path / "items.jsonl",
+  const std::string input_text =
                                        "{\"id\":1,\"name\":\"a\\tb\",\"tags\":[\"x\",\"y z\",null],\"attrs\":{\"k\":[1,2]}}\n"
                                        "{\"id\":2,\"name\":\"Zoë 🎉\",\"seen\":\"2024-02-29T12:00:00Z\",\"unknown\":1}\n"
                                        "not json\n"
@@ -62,7 +31,8 @@ TEST(Load, EveryLineIsLoadedOrRejectedWithItsReason) {
                                        "{\"id\":1,\"name\":\"duplicate\"}\n"
                                        "{\"id\":3,\"name\":null}\n"
                                        "{\"id\":4,\"name\":\"obj\",\"active\":{\"a\":1}}\n"
-                                       "{\"id\":5,\"name\":\"five\",\"active\":false}\n");
+                                       "{\"id\":5,\"name\":\"five\",\"active\":false}\n";
+  const std::string input = write_file(dir.path / "items.jsonl", input_text);
   load::LoadOptions o;
   o.files = {input};
   o.table = "load_accounting.items";
@@ -94,12 +64,15 @@ TEST(Load, EveryLineIsLoadedOrRejectedWithItsReason) {
   std::stringstream all;
   all << in.rdbuf();
   const std::string rejects = all.str();
-  EXPECT_NE(rejects.find("\"line\":3,\"error\":\"the line is not a JSON object\""), std::string::npos) << rejects;
+  EXPECT_NE(reject_of(rejects, 3).find("\"error\":\"the line is not a JSON object\""), std::string::npos) << rejects;
   // Caught before the server: the binary encoder parses "x" as int4 itself.
-  EXPECT_NE(rejects.find("\"line\":5,\"column\":\"id\",\"error\":\"not a valid"), std::string::npos) << rejects;
-  EXPECT_NE(rejects.find("\"line\":6,\"sqlstate\":\"23505\""), std::string::npos) << rejects;
-  EXPECT_NE(rejects.find("\"line\":7,\"column\":\"name\",\"sqlstate\":\"23502\""), std::string::npos) << rejects;
-  EXPECT_NE(rejects.find("\"line\":8,\"column\":\"active\""), std::string::npos) << rejects;
+  EXPECT_NE(reject_of(rejects, 5).find("\"column\":\"id\",\"error\":\"not a valid"), std::string::npos) << rejects;
+  EXPECT_NE(reject_of(rejects, 6).find("\"sqlstate\":\"23505\""), std::string::npos) << rejects;
+  EXPECT_NE(reject_of(rejects, 7).find("\"column\":\"name\",\"sqlstate\":\"23502\""), std::string::npos) << rejects;
+  EXPECT_NE(reject_of(rejects, 8).find("\"column\":\"active\""), std::string::npos) << rejects;
+  // The byte offset of line 3 in the file: the lengths of lines 1 and 2 with their newlines.
+  EXPECT_NE(reject_of(rejects, 3).find("\"offset\":" + std::to_string(input_text.find("not json"))), std::string::npos)
+      << rejects;
   struct stat st{};
   ASSERT_EQ(::stat(o.rejects_path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);

@@ -128,6 +128,9 @@ TEST(ConninfoUri, MalformedUrisGiveOneLineErrors) {
       {"postgresql://host?ssl=false", ErrorCategory::config, "unknown connection option \"ssl\" in URI query"},
       {"postgres://[::1", ErrorCategory::config, "missing \"]\" after IPv6 address in URI"},
       {"postgres://[]", ErrorCategory::config, "empty IPv6 address \"[]\" in URI"},
+      // A fuzz finding: the brackets swallowed "?password=..." and it came back as the host name.
+      {"postgres://[::1^:5432,db2mydb?password=SECRETxyz&1]:,,,,var/xout=5", ErrorCategory::config,
+       "invalid IPv6 address in URI: only hex digits, ':', '.' and a %zone may stand inside \"[]\""},
       {"postgres://[::1]z", ErrorCategory::config,
        "unexpected character \"z\" after IPv6 address in URI (expected \":\", \"/\", \"?\" or \",\")"},
       {"postgresql://host?zzz", ErrorCategory::config, "missing \"=\" in URI query parameter \"zzz\""},

@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <stdexcept>
@@ -27,21 +29,41 @@ std::string human_bytes(std::uint64_t n) {
   return u == 0 ? fmt::format("{} B", n) : fmt::format("{:.1f} {}", v, units[u]);
 }
 
+double per_second(double n, double seconds) { return seconds > 0 ? n / seconds : 0; }
+
 void print_text_report(const load::LoadReport& r) {
-  const double rate = r.seconds > 0 ? static_cast<double>(r.rows_loaded) / r.seconds : 0;
-  std::printf("%s\n", fmt::format("loaded {} rows into {} from {} file(s): {} lines, {}, in {:.2f} s ({:.0f} rows/s)",
+  const double mib = static_cast<double>(r.bytes_read) / (1024.0 * 1024.0);
+  std::printf("%s\n", fmt::format("loaded {} rows into {} from {} file(s): {} lines, {}, in {:.2f} s ({:.0f} rows/s, {:.1f} MiB/s)",
                                   r.rows_loaded, r.table, r.files, r.lines_read, human_bytes(r.bytes_read), r.seconds,
-                                  rate)
+                                  per_second(static_cast<double>(r.rows_loaded), r.seconds), per_second(mib, r.seconds))
                           .c_str());
-  std::printf("%s\n", fmt::format("  batches: {} ({} COPY over {} connection(s))   rejected: {}   blank lines: {}", r.batches,
-                                  r.copy_format, r.connections, r.rows_rejected, r.blank_lines)
+  std::printf("%s\n", fmt::format("  batches: {} ({} COPY over {} connection(s)), retried: {}   rejected: {}   blank lines: {}",
+                                  r.batches, r.copy_format, r.connections, r.retries, r.rows_rejected, r.blank_lines)
                           .c_str());
   if (!r.rejects_path.empty()) std::printf("  rejected lines and reasons: %s\n", r.rejects_path.c_str());
   if (!r.ignored_keys.empty()) {
     std::string keys;
-    for (const auto& [k, n] : r.ignored_keys) keys += fmt::format("{}{} ({})", keys.empty() ? "" : ", ", k, n);
-    std::printf("  keys with no column (ignored): %s\n", keys.c_str());
+    std::size_t shown = 0;
+    for (const auto& [k, n] : r.ignored_keys) {
+      if (++shown > 20) {
+        keys += fmt::format(", ... {} more", r.ignored_keys.size() - 20);
+        break;
+      }
+      keys += fmt::format("{}{} ({})", keys.empty() ? "" : ", ", k, n);
+    }
+    std::printf("  keys with no column (ignored, %llu in all): %s\n",
+                static_cast<unsigned long long>(r.ignored_key_count), keys.c_str());
   }
+  // Where the time went: the loading thread's share, and what the connections were doing.
+  const double conn_seconds = r.seconds * static_cast<double>(std::max<std::size_t>(r.connections, 1));
+  auto pct = [](double part, double whole) { return whole > 0 ? 100.0 * part / whole : 0.0; };
+  std::printf("%s\n", fmt::format("  time: reading {:.0f}%, parsing+encoding {:.0f}%, waiting on connections {:.0f}%;"
+                                  " connections: streaming {:.0f}%, waiting for the server {:.0f}%, idle {:.0f}%",
+                                  pct(r.reading_seconds, r.seconds), pct(r.encoding_seconds, r.seconds),
+                                  pct(r.waiting_seconds, r.seconds), pct(r.streaming_seconds, conn_seconds),
+                                  pct(r.server_seconds, conn_seconds),
+                                  std::max(0.0, 100.0 - pct(r.streaming_seconds + r.server_seconds, conn_seconds)))
+                          .c_str());
   if (r.stopped) std::printf("  STOPPED: %s\n", r.stop_reason.c_str());
 }
 
@@ -49,10 +71,16 @@ void print_json_report(const load::LoadReport& r) {
   std::string out = "{\"table\":";
   load::append_json_string(out, r.table);
   out += fmt::format(",\"files\":{},\"lines_read\":{},\"blank_lines\":{},\"rows_loaded\":{},\"rows_rejected\":{},"
-                     "\"batches\":{},\"bytes_read\":{},\"seconds\":{:.6f},\"stopped\":{},\"connections\":{},"
-                     "\"copy_format\":\"{}\"",
-                     r.files, r.lines_read, r.blank_lines, r.rows_loaded, r.rows_rejected, r.batches, r.bytes_read,
-                     r.seconds, r.stopped ? "true" : "false", r.connections, r.copy_format);
+                     "\"batches\":{},\"retries\":{},\"bytes_read\":{},\"seconds\":{:.6f},\"rows_per_second\":{:.1f},"
+                     "\"mib_per_second\":{:.3f},\"stopped\":{},\"connections\":{},\"copy_format\":\"{}\","
+                     "\"ignored_key_count\":{}",
+                     r.files, r.lines_read, r.blank_lines, r.rows_loaded, r.rows_rejected, r.batches, r.retries,
+                     r.bytes_read, r.seconds, per_second(static_cast<double>(r.rows_loaded), r.seconds),
+                     per_second(static_cast<double>(r.bytes_read) / (1024.0 * 1024.0), r.seconds),
+                     r.stopped ? "true" : "false", r.connections, r.copy_format, r.ignored_key_count);
+  out += fmt::format(",\"time\":{{\"reading\":{:.6f},\"parsing_encoding\":{:.6f},\"waiting\":{:.6f},"
+                     "\"connections_streaming\":{:.6f},\"connections_waiting_server\":{:.6f}}}",
+                     r.reading_seconds, r.encoding_seconds, r.waiting_seconds, r.streaming_seconds, r.server_seconds);
   out += ",\"stop_reason\":";
   load::append_json_string(out, r.stop_reason);
   out += ",\"rejects_file\":";
@@ -68,6 +96,21 @@ void print_json_report(const load::LoadReport& r) {
   }
   out += "}}\n";
   std::fputs(out.c_str(), stdout);
+}
+
+// One progress line, redrawn in place: rows/s and MB/s so far, and percent and ETA when the
+// input's size is known.
+void print_progress(const load::LoadReport& r, double elapsed) {
+  std::string line = fmt::format("{} rows loaded, {} rejected, {} read, {:.0f} rows/s, {:.1f} MiB/s",
+                                 r.rows_loaded, r.rows_rejected, human_bytes(r.bytes_read),
+                                 per_second(static_cast<double>(r.rows_loaded), elapsed),
+                                 per_second(static_cast<double>(r.bytes_read) / (1024.0 * 1024.0), elapsed));
+  if (r.input_size > 0 && r.input_position > 0) {
+    const double done = std::min(1.0, static_cast<double>(r.input_position) / static_cast<double>(r.input_size));
+    const double eta = done > 0 ? elapsed * (1 - done) / done : 0;
+    line += fmt::format(", {:.0f}%, ETA {:.0f} s", 100 * done, eta);
+  }
+  std::fprintf(stderr, "\r%s\x1b[K", line.c_str());
 }
 
 }  // namespace
@@ -93,7 +136,10 @@ void add_load_command(CLI::App& app, Action& run) {
   cmd->add_option("--batch-rows", flags->options.batch_rows, "rows per COPY transaction")
       ->default_val(flags->options.batch_rows)
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--map", flags->options.maps, "COL=/json/pointer: take a column from a nested path (RFC 6901); repeatable");
   cmd->add_option("--jsonb-column", flags->options.jsonb_column, "also store the whole line in this json/jsonb column");
+  cmd->add_option("--rest-column", flags->options.rest_column,
+                  "keep the keys that have no column in this json/jsonb column (as one object)");
   cmd->add_option("--rejects", flags->options.rejects_path, "where rejected lines go (default: <table>.rejects.jsonl)");
   cmd->add_option("--max-errors", flags->max_errors, "stop after N rejected lines (0: the first error stops)")
       ->check(CLI::NonNegativeNumber);
@@ -107,9 +153,9 @@ void add_load_command(CLI::App& app, Action& run) {
       auto builder = flags->conn.builder();
       if (builder.info().application_name.value_or("").empty()) builder.application_name("pgstream load");
       if (flags->progress.value_or(::isatty(2) != 0)) {
-        flags->options.progress = [](const load::LoadReport& r) {
-          std::fprintf(stderr, "\r%s", fmt::format("{} rows loaded, {} rejected, {} read ", r.rows_loaded,
-                                                   r.rows_rejected, human_bytes(r.bytes_read)).c_str());
+        const auto start = std::chrono::steady_clock::now();
+        flags->options.progress = [start](const load::LoadReport& r) {
+          print_progress(r, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
         };
       }
       auto report = load::run_load(builder, flags->options);

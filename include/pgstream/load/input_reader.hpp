@@ -3,6 +3,7 @@
 // streamed, so memory does not grow with the file.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -21,6 +22,10 @@ class InputReader {
   // Up to into.size() bytes; 0 at the end of the input.
   [[nodiscard]] Result<std::size_t> read(std::span<char> into);
   [[nodiscard]] const std::string& path() const noexcept;
+  // Progress through the file as stored (compressed bytes for .gz/.zst), and its size when it is
+  // a regular file (0 for a pipe or stdin): together they give a percentage and an ETA.
+  [[nodiscard]] std::uint64_t source_position() const noexcept;
+  [[nodiscard]] std::uint64_t source_size() const noexcept;
 
   struct Impl;
 

@@ -25,6 +25,8 @@ class LineReader {
 
   // The next line (valid until the next call), nullopt at the end.
   [[nodiscard]] Result<std::optional<Line>> next();
+  // Time spent reading (and decompressing) input so far.
+  [[nodiscard]] double read_seconds() const noexcept { return read_seconds_; }
 
  private:
   [[nodiscard]] Result<bool> refill();  // false at the end of the input
@@ -35,6 +37,7 @@ class LineReader {
   std::uint64_t line_number_ = 0;
   std::uint64_t offset_ = 0;  // input offset of buf_[pos_]
   bool eof_ = false;
+  double read_seconds_ = 0;
 };
 
 }  // namespace pgstream::load

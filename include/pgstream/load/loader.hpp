@@ -27,6 +27,8 @@ struct LoadOptions {
   std::optional<std::uint64_t> max_errors;  // stop after more than this many rejects
   bool truncate = false;               // empty the table in the first batch's transaction
   std::string jsonb_column;            // also store the whole line here
+  std::string rest_column;             // keys with no column go into this json/jsonb object
+  std::vector<std::string> maps;       // "COL=/json/pointer": a column from a nested path
   bool force_text = false;             // COPY text format even when binary is possible
   // Called about every progress_interval while loading (from the loading thread).
   std::function<void(const LoadReport&)> progress;
@@ -40,9 +42,23 @@ struct LoadReport {
   std::uint64_t rows_loaded = 0;
   std::uint64_t rows_rejected = 0;
   std::uint64_t batches = 0;
+  std::uint64_t retries = 0;     // batches sent again after the server refused a row of them
   std::uint64_t bytes_read = 0;
   std::map<std::string, std::uint64_t> ignored_keys;  // keys with no column, and how often
+  std::uint64_t ignored_key_count = 0;                // their total
   double seconds = 0;
+  // Input sizes as stored (compressed for .gz/.zst) for the percentage and ETA; input_size is 0
+  // when unknown (stdin, a pipe).
+  std::uint64_t input_size = 0;
+  std::uint64_t input_position = 0;
+  // Where the time went. The loading thread reads (and decompresses), parses and encodes, and
+  // waits on the connections; the connections (their seconds summed) stream batches to the
+  // server, then wait for the server to finish each COPY.
+  double reading_seconds = 0;
+  double encoding_seconds = 0;
+  double waiting_seconds = 0;
+  double streaming_seconds = 0;
+  double server_seconds = 0;
   bool stopped = false;          // stopped early (max-errors)
   std::string stop_reason;
   std::string rejects_path;      // empty when nothing was rejected

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "pgstream/load/table_schema.hpp"
+#include "pgstream/result.hpp"
 
 namespace pgstream::load {
 
@@ -26,9 +27,29 @@ struct LineReject {
   std::string reason;
 };
 
+// How the keys of a line find their columns, beyond "a top-level key names its column".
+struct EncoderOptions {
+  CopyFormat format = CopyFormat::binary;
+  std::optional<std::size_t> jsonb_column;  // also stores the whole line
+  std::optional<std::size_t> rest_column;   // a json/jsonb object of the keys that have no column
+  // --map: the column takes the value at this RFC 6901 pointer; a top-level key of the same name
+  // as the column no longer fills it.
+  struct Map {
+    std::size_t column = 0;
+    std::string pointer;
+  };
+  std::vector<Map> maps;
+};
+
+// Checks --map COL=/pointer, --jsonb-column and --rest-column against the table.
+[[nodiscard]] Result<EncoderOptions> resolve_encoder_options(const TableSchema& schema, CopyFormat format,
+                                                             const std::vector<std::string>& maps,
+                                                             const std::string& jsonb_column,
+                                                             const std::string& rest_column);
+
 class RowEncoder {
  public:
-  RowEncoder(const TableSchema& schema, CopyFormat format, std::optional<std::size_t> jsonb_column);
+  RowEncoder(const TableSchema& schema, EncoderOptions options);
 
   // Whether every loadable column of `schema` has a binary codec (else use CopyFormat::text).
   [[nodiscard]] static bool binary_supported(const TableSchema& schema);
@@ -42,9 +63,12 @@ class RowEncoder {
   [[nodiscard]] const std::vector<std::uint64_t>& signature() const noexcept { return signature_; }
   void append_row(std::string& out) const;
 
-  [[nodiscard]] CopyFormat format() const noexcept { return format_; }
-  // Keys that matched no column, and how often.
-  [[nodiscard]] const std::map<std::string, std::uint64_t>& ignored_keys() const noexcept { return ignored_; }
+  [[nodiscard]] CopyFormat format() const noexcept { return options_.format; }
+  // Keys that matched no column (and were not kept in the rest column), and how often. Past
+  // kMaxDistinctKeys distinct keys, the others are counted under "(other keys)".
+  [[nodiscard]] std::map<std::string, std::uint64_t> ignored_keys() const;
+  [[nodiscard]] std::uint64_t ignored_key_count() const noexcept;
+  static constexpr std::size_t kMaxDistinctKeys = 10'000;
 
  private:
   struct Cell {
@@ -62,14 +86,24 @@ class RowEncoder {
   std::optional<std::string> convert_binary_array(simdjson::ondemand::value v, const Column& c);
   std::optional<std::string> convert_text(simdjson::ondemand::value v, simdjson::ondemand::json_type type,
                                           const Column& c);
-  std::optional<std::size_t> column_of(std::string_view key);
+  // What a top-level key is for, worked out once per distinct key.
+  struct KeyInfo {
+    std::optional<std::size_t> column;  // the column it fills
+    bool map_root = false;              // the first step of a --map pointer: used, not ignored
+    std::uint64_t ignored = 0;
+  };
+  KeyInfo* key_info(std::string_view key);
+  std::optional<LineReject> encode_maps(simdjson::ondemand::document& doc);
+  void add_cell(std::size_t column, std::size_t begin);
 
   const TableSchema& schema_;
-  CopyFormat format_;
-  std::optional<std::size_t> jsonb_column_;
+  EncoderOptions options_;
   simdjson::ondemand::parser parser_;
-  std::unordered_map<std::string, std::optional<std::size_t>, StringHash, std::equal_to<>> key_cache_;
-  std::map<std::string, std::uint64_t> ignored_;
+  std::unordered_map<std::string, KeyInfo, StringHash, std::equal_to<>> keys_;
+  KeyInfo overflow_key_;           // keys beyond kMaxDistinctKeys
+  std::vector<bool> mapped_;       // columns filled by a --map (not by their own key)
+  std::vector<std::string> map_roots_;
+  std::string rest_;               // the rest column's object, as JSON text
   std::vector<Cell> cells_;
   std::vector<bool> present_;
   std::vector<std::uint64_t> signature_;
