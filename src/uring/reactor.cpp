@@ -124,6 +124,7 @@ struct Reactor::Impl {
   std::vector<std::unique_ptr<ConnectionImpl>> slots;
   std::vector<ConnectionImpl*> dirty;
   std::size_t open_count = 0;
+  std::uint64_t enter_calls = 0;  // io_uring_enter system calls made by run_once
   // Set while the Reactor is destroyed: handlers and events may already be gone, so none is called.
   bool silent = false;
 
@@ -521,6 +522,7 @@ struct Reactor::Impl {
         c.set_session(c.startup->take_session());
         c.startup.reset();
         c.phase = Phase::ready;
+        c.transaction_status_ = 'I';
         c.set_state(Connection::State::ready);
         c.reconnect_attempts = 0;
         if (c.events.on_ready) c.events.on_ready(c);
@@ -561,6 +563,7 @@ struct Reactor::Impl {
       head.handler->on_frame(c, f);
       return;
     }
+    if (!f.body.empty()) c.transaction_status_ = static_cast<char>(f.body[0]);
     PendingRequest done = std::move(head);
     c.queue.pop_front();
     c.set_in_flight(c.queue.size());
@@ -783,7 +786,7 @@ Result<Connection*> Reactor::open(const client::ConnectionBuilder& builder, Conn
   return static_cast<Connection*>(raw);
 }
 
-Result<void> Reactor::run_once(std::chrono::milliseconds max_wait) {
+Result<void> Reactor::run_once(std::chrono::nanoseconds max_wait) {
   Impl& r = *impl_;
   // Flush what handlers queued since the last turn: one send per connection, one submit for all.
   for (std::size_t i = 0; i < r.dirty.size(); ++i) {
@@ -799,18 +802,21 @@ Result<void> Reactor::run_once(std::chrono::milliseconds max_wait) {
       return make_error(ErrorCategory::io, std::string("io_uring_enter: ") + std::strerror(-rc));
     // With DEFER_TASKRUN completions only arrive when we enter the kernel asking for events.
     io_uring_get_events(r.ring.native());
+    r.enter_calls += rc > 0 ? 2 : 1;
     r.ring.drain([&](const io_uring_cqe& cqe) { r.on_completion(cqe); });
     r.try_reconnects(Clock::now());
     return {};
   }
-  auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(max_wait);
+  auto wait = max_wait;
   const auto next = r.check_deadlines(now);
   if (next != Clock::time_point::max()) wait = std::min(wait, std::chrono::duration_cast<std::chrono::nanoseconds>(next - now));
   for (auto& slot : r.slots)
     if (slot->state() == Connection::State::backoff)
       wait = std::min(wait, std::max(std::chrono::nanoseconds(0),
                                      std::chrono::duration_cast<std::chrono::nanoseconds>(slot->retry_at - now)));
-  wait = std::max(wait, std::chrono::nanoseconds(50'000));
+  // A floor against spinning, unless the caller asked for less (a rate schedule, a \\sleep).
+  wait = std::max(wait, std::min(max_wait, std::chrono::nanoseconds(50'000)));
+  wait = std::max(wait, std::chrono::nanoseconds(1'000));
   // Coalescing: with a batch size set, wait up to coalesce_delay for that many completions, so
   // one wake-up serves many responses (fewer context switches per query, a little latency).
   unsigned wait_nr = 1;
@@ -819,12 +825,15 @@ Result<void> Reactor::run_once(std::chrono::milliseconds max_wait) {
     wait = std::min(wait, std::chrono::duration_cast<std::chrono::nanoseconds>(r.options.coalesce_delay));
   }
   const int rc = r.ring.submit_and_wait(wait_nr, wait);
+  ++r.enter_calls;
   if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN)
     return make_error(ErrorCategory::io, std::string("io_uring_enter: ") + std::strerror(-rc));
   r.ring.drain([&](const io_uring_cqe& cqe) { r.on_completion(cqe); });
   r.try_reconnects(Clock::now());
   return {};
 }
+
+std::uint64_t Reactor::enter_calls() const noexcept { return impl_->enter_calls; }
 
 Result<void> Reactor::run_until(const std::function<bool()>& done) {
   while (!done()) {

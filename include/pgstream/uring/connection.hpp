@@ -34,6 +34,8 @@ class Connection {
   [[nodiscard]] bool has_request_room() const noexcept;
   [[nodiscard]] const client::SessionInfo& session() const noexcept { return session_; }
   [[nodiscard]] bool encrypted() const noexcept { return encrypted_; }
+  // The last ReadyForQuery's status: 'I' idle, 'T' in a transaction block, 'E' in a failed one.
+  [[nodiscard]] char transaction_status() const noexcept { return transaction_status_; }
   [[nodiscard]] std::uint32_t index() const noexcept { return slot_; }
 
   // Free for the tool: whatever it needs to find its own state from the connection.
@@ -50,6 +52,7 @@ class Connection {
   std::size_t in_flight_count_ = 0;
   client::SessionInfo session_;
   bool encrypted_ = false;
+  char transaction_status_ = 'I';
   std::uint32_t slot_ = 0;
 };
 

@@ -87,8 +87,8 @@ class Reactor {
   [[nodiscard]] Result<Connection*> open(const client::ConnectionBuilder& builder, ConnectionEvents events);
 
   // One loop turn: submit everything queued, wait for at least one completion (or the nearest
-  // deadline, or `max_wait`), and process what completed.
-  [[nodiscard]] Result<void> run_once(std::chrono::milliseconds max_wait = std::chrono::milliseconds(100));
+  // deadline, or `max_wait`), and process what completed. max_wait 0 only polls.
+  [[nodiscard]] Result<void> run_once(std::chrono::nanoseconds max_wait = std::chrono::milliseconds(100));
   // Turns until done() is true, or until no connection is open.
   [[nodiscard]] Result<void> run_until(const std::function<bool()>& done);
 
@@ -98,6 +98,9 @@ class Reactor {
   void close_all();
   [[nodiscard]] std::size_t open_connections() const noexcept;
   [[nodiscard]] const ReactorOptions& options() const noexcept;
+  // io_uring_enter system calls made so far: with nothing else per request, the syscall cost of
+  // the work done (tools report it per transaction).
+  [[nodiscard]] std::uint64_t enter_calls() const noexcept;
 
   struct Impl;
 
