@@ -15,6 +15,7 @@
 
 #include "pgstream/protocol/copy_binary.hpp"
 #include "pgstream/protocol/frontend.hpp"
+#include "pgstream/protocol/types/types.hpp"
 #include "pgstream/uring/connection.hpp"
 #include "pgstream/uring/reactor.hpp"
 

@@ -116,6 +116,7 @@ struct ConnectionImpl final : Connection {
   client::SessionInfo& session_mut() noexcept { return session_; }
   void set_slot(std::uint32_t s) noexcept { slot_ = s; }
   void set_in_flight(std::size_t n) noexcept { in_flight_count_ = n; }
+  void set_transaction_status(char s) noexcept { transaction_status_ = s; }
 };
 
 struct Reactor::Impl {
@@ -522,7 +523,7 @@ struct Reactor::Impl {
         c.set_session(c.startup->take_session());
         c.startup.reset();
         c.phase = Phase::ready;
-        c.transaction_status_ = 'I';
+        c.set_transaction_status('I');
         c.set_state(Connection::State::ready);
         c.reconnect_attempts = 0;
         if (c.events.on_ready) c.events.on_ready(c);
@@ -563,7 +564,7 @@ struct Reactor::Impl {
       head.handler->on_frame(c, f);
       return;
     }
-    if (!f.body.empty()) c.transaction_status_ = static_cast<char>(f.body[0]);
+    if (!f.body.empty()) c.set_transaction_status(static_cast<char>(f.body[0]));
     PendingRequest done = std::move(head);
     c.queue.pop_front();
     c.set_in_flight(c.queue.size());
