@@ -718,6 +718,50 @@ TEST_F(TypeRoundTrip, ArraysOfJsonAndNetworks) {
                                               {cidr_of(inet4(10, 0, 0, 0, 8)), std::nullopt, cidr_of(inet6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 0}, 32))}}});
 }
 
+// Under other session settings the server prints differently; parse_text must still read it.
+template <class T>
+void server_text_parses_back(PgConnection& conn, std::string_view setting, std::string_view type,
+                             const std::vector<std::string>& literals) {
+  SCOPED_TRACE(std::string(setting));
+  auto set = conn.simple_query("SET " + std::string(setting));
+  ASSERT_TRUE(set) << set.error().to_string();
+  for (const auto& literal : literals) {
+    SCOPED_TRACE("literal " + literal);
+    const std::string lit = quote(literal) + "::" + std::string(type);
+    auto r = extended_query(conn, "SELECT " + lit + ", " + lit, {}, {}, {Format::binary, Format::text});
+    ASSERT_TRUE(r) << r.error().to_string();
+    auto value = pp::decode_field<T>(r->columns[0].type_oid, r->field(0, 0));
+    ASSERT_TRUE(value) << value.error().to_string();
+    const std::string_view text = *r->text(0, 1);
+    auto parsed = pp::parse_text<T>(text);
+    ASSERT_TRUE(parsed) << "parse_text('" << text << "'): " << parsed.error().to_string();
+    EXPECT_TRUE(same(*parsed, *value)) << "parse_text('" << text << "') gave " << show(*parsed) << ", server sent "
+                                       << show(*value);
+  }
+}
+
+TEST_F(TypeRoundTrip, TimestampTzTextInOtherZonesParsesBack) {
+  const std::vector<std::string> instants = {"2024-02-29 12:00:00.5+00", "2024-07-01 00:00:00+00",
+                                             "1900-01-01 00:00:00+00", "1850-06-01 12:00:00+00",
+                                             "0044-03-15 12:00:00+00 BC", "infinity", "-infinity"};
+  // +05:30, -03:30/-02:30, and local mean times with offset seconds (+00:19:32, -04:56:02).
+  for (const char* zone : {"Asia/Kolkata", "America/St_Johns", "Europe/Amsterdam", "America/New_York"}) {
+    server_text_parses_back<pp::TimestampTz>(conn(), "TimeZone = '" + std::string(zone) + "'", "timestamptz", instants);
+  }
+  ASSERT_TRUE(conn().simple_query("SET TimeZone = 'UTC'"));
+}
+
+TEST_F(TypeRoundTrip, IntervalTextInOtherStylesParsesBack) {
+  const std::vector<std::string> intervals = {
+      "0", "1 year 2 mons 3 days 04:05:06.5", "-1 year -2 mons +3 days -04:05:06.000001", "1 mon -1 days",
+      "-0.000001 seconds", "1 day -0.5 seconds", "100 hours", "178956970 years 7 mons", "-2147483648 days",
+      "2562047788:00:54.775807", "-2562047788:00:54.775807", "-1 days +02:00:00", "3 mons -00:00:01"};
+  for (const char* style : {"postgres", "postgres_verbose", "iso_8601"}) {
+    server_text_parses_back<pp::Interval>(conn(), "IntervalStyle = '" + std::string(style) + "'", "interval", intervals);
+  }
+  ASSERT_TRUE(conn().simple_query("SET IntervalStyle = 'iso_8601'"));
+}
+
 // Decoding into a wider C++ type than the column's own.
 TEST_F(TypeRoundTrip, WiderDecodersReadNarrowerColumns) {
   auto r = extended_query(conn(), "SELECT '-32768'::int2, '-2147483648'::int4, '1e-45'::float4, '4294967295'::oid",
