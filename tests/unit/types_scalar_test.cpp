@@ -269,5 +269,34 @@ TEST(TextValue, IsSentInTextFormatWithAnUnspecifiedType) {
   EXPECT_EQ(sink, "1.5|NaN|-Infinity|t|-7|2024-02-29|x");
 }
 
+// The server prints floats in fixed notation for decimal exponents -4..14 (float4: -4..5) and in
+// exponent notation otherwise, whichever is shorter; to_chars' own choice gave "1e+05" for 100000.
+TEST(TextValue, FloatsArePrintedWithTheServersNotation) {
+  auto text = [](auto v) {
+    std::string sink;
+    encode_text(sink, v);
+    return sink;
+  };
+  EXPECT_EQ(text(100000.0), "100000");
+  EXPECT_EQ(text(0.0001), "0.0001");
+  EXPECT_EQ(text(-0.00012345), "-0.00012345");
+  EXPECT_EQ(text(1e-5), "1e-05");
+  EXPECT_EQ(text(123456789012345.0), "123456789012345");
+  EXPECT_EQ(text(1e15), "1e+15");
+  EXPECT_EQ(text(123456789012345678.0), "1.2345678901234568e+17");
+  EXPECT_EQ(text(-1.5e300), "-1.5e+300");
+  EXPECT_EQ(text(std::numeric_limits<double>::denorm_min()), "5e-324");
+  EXPECT_EQ(text(12.5), "12.5");
+  EXPECT_EQ(text(-0.0), "-0");
+  EXPECT_EQ(text(0.0), "0");
+  EXPECT_EQ(text(100000.0f), "100000");
+  EXPECT_EQ(text(1234567.0f), "1.234567e+06");
+  EXPECT_EQ(text(1e6f), "1e+06");
+  EXPECT_EQ(text(0.0001f), "0.0001");
+  EXPECT_EQ(text(1e-5f), "1e-05");
+  EXPECT_EQ(text(std::numeric_limits<float>::max()), "3.4028235e+38");
+  EXPECT_EQ(text(0.1f), "0.1");
+}
+
 }  // namespace
 }  // namespace pgstream::protocol

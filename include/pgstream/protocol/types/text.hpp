@@ -87,6 +87,13 @@ template <>
 }
 
 // ---- output ----
+// float8out / float4out with the default extra_float_digits: the shortest digits that read back
+// to the same value, in fixed notation when the decimal exponent is -4..14 (float: -4..5) and as
+// "1.5e+300" / "1e-05" otherwise; "NaN", "Infinity", "-Infinity", "-0". Writes into `out`
+// (always large enough) and returns the length; no allocation, for COPY text on hot paths.
+inline constexpr std::size_t kFloatTextMax = 32;
+[[nodiscard]] std::size_t format_float_text(char (&out)[kFloatTextMax], double v) noexcept;
+[[nodiscard]] std::size_t format_float_text(char (&out)[kFloatTextMax], float v) noexcept;
 [[nodiscard]] std::string format_text(Date v);         // "2024-02-29", "0044-03-15 BC", "infinity"
 [[nodiscard]] std::string format_text(Time v);         // "12:34:56.5"
 [[nodiscard]] std::string format_text(Timestamp v);    // "2024-02-29 12:34:56.123456"

@@ -4,7 +4,6 @@
 // function; oid 0 lets the server infer the type from the statement.
 
 #include <charconv>
-#include <cmath>
 #include <cstddef>
 #include <string_view>
 #include <type_traits>
@@ -42,15 +41,9 @@ void encode_text(S& sink, const T& v) {
     const auto r = std::to_chars(buf, buf + sizeof buf, v);
     put_bytes(sink, buf, static_cast<std::size_t>(r.ptr - buf));
   } else if constexpr (std::is_floating_point_v<T>) {
-    if (std::isnan(v)) {
-      put_string(sink, "NaN");
-    } else if (std::isinf(v)) {
-      put_string(sink, v > 0 ? std::string_view("Infinity") : std::string_view("-Infinity"));
-    } else {
-      char buf[40];  // shortest text that reads back to the same value
-      const auto r = std::to_chars(buf, buf + sizeof buf, v);
-      put_bytes(sink, buf, static_cast<std::size_t>(r.ptr - buf));
-    }
+    char buf[kFloatTextMax];
+    using F = std::conditional_t<std::is_same_v<T, float>, float, double>;  // no long double column
+    put_bytes(sink, buf, format_float_text(buf, static_cast<F>(v)));
   } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
     put_string(sink, std::string_view(v));
   } else if constexpr (std::is_same_v<T, Json> || std::is_same_v<T, Jsonb> || std::is_same_v<T, TextValue>) {
