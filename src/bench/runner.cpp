@@ -787,6 +787,8 @@ Result<RunResult> run_bench(const client::ConnectionBuilder& builder, const RunO
       if (static_cast<Ns>(start * 1e9) >= sh.warmup_end) {
         IntervalPoint p;
         p.at_seconds = line.at_seconds - o.warmup_seconds;
+        p.interval_seconds = line.interval_seconds;
+        p.completed = line.completed;
         p.tps = static_cast<double>(line.completed) / line.interval_seconds;
         p.p50_ns = line.latency.value_at_percentile(50);
         p.p99_ns = line.latency.value_at_percentile(99);

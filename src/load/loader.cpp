@@ -12,6 +12,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <thread>
 
 #include "pgstream/load/copy_text.hpp"
 #include "pgstream/load/line_reader.hpp"
@@ -357,7 +358,17 @@ class Loader {
     if (!r) fail(r.error().message());
   }
 
+  // Finished batches keep their buffers for the next ones: fresh multi-megabyte strings per batch
+  // cost page faults (a third of the client's CPU before this pool).
   void release(Worker& w) {
+    if (w.batch && spare_.size() < 3 * workers_.size()) {
+      Batch& b = *w.batch;
+      b.payload.clear();
+      b.raw.clear();
+      b.rows.clear();
+      b.live.clear();
+      spare_.push_back(std::move(w.batch));
+    }
     w.batch.reset();
     w.busy = false;
   }
@@ -466,14 +477,39 @@ class Loader {
     row.raw_end = b.raw.size();
     b.live.push_back(b.rows.size());
     b.rows.push_back(row);
-    if (b.rows.size() >= opt_.batch_rows || b.payload.size() >= opt_.batch_bytes) {
+    const std::size_t added = (row.copy_end - row.copy_begin) + (row.raw_end - row.raw_begin);
+    open_bytes_ += added;
+    if (b.rows.size() >= opt_.batch_rows || b.payload.size() + b.raw.size() >= opt_.batch_bytes) {
+      open_bytes_ -= b.payload.size() + b.raw.size();
       ready_.push_back(std::move(slot));
       groups_.erase(encoder_.signature());
+    }
+    if (open_bytes_ > opt_.open_batch_bytes) flush_oldest_groups();
+  }
+
+  // Sends the open batches that started longest ago until the open ones hold at most half the
+  // bound: with many key sets, lines of rare ones would otherwise wait for the end of the input.
+  void flush_oldest_groups() {
+    std::vector<std::pair<std::pair<std::uint32_t, std::uint64_t>, const std::vector<std::uint64_t>*>> order;
+    for (auto& [sig, b] : groups_) order.push_back({{b->rows.front().file, b->rows.front().line}, &sig});
+    std::sort(order.begin(), order.end());
+    for (const auto& [first, sig] : order) {
+      if (open_bytes_ <= opt_.open_batch_bytes / 2) break;
+      auto it = groups_.find(*sig);
+      open_bytes_ -= it->second->payload.size() + it->second->raw.size();
+      ready_.push_back(std::move(it->second));
+      groups_.erase(it);
     }
   }
 
   std::unique_ptr<Batch> new_batch() {
-    auto b = std::make_unique<Batch>();
+    std::unique_ptr<Batch> b;
+    if (spare_.empty()) {
+      b = std::make_unique<Batch>();
+    } else {
+      b = std::move(spare_.back());
+      spare_.pop_back();
+    }
     std::string cols;
     const auto& sig = encoder_.signature();
     for (std::size_t i = 0; i < schema_.columns.size(); ++i) {
@@ -511,6 +547,7 @@ class Loader {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::map<std::vector<std::uint64_t>, std::unique_ptr<Batch>> groups_;
   std::deque<std::unique_ptr<Batch>> ready_;
+  std::vector<std::unique_ptr<Batch>> spare_;
   std::vector<std::string> file_names_;
   std::size_t file_index_ = 0;
   std::unique_ptr<InputReader> input_;
@@ -521,6 +558,7 @@ class Loader {
   std::string error_;
   Clock::time_point last_progress_{};
   double encoding_and_reading_ = 0;
+  std::size_t open_bytes_ = 0;        // payload and raw bytes of the batches in groups_
   double read_seconds_done_ = 0;      // of the files already finished
   std::uint64_t position_done_ = 0;   // their sizes
 };
@@ -576,6 +614,10 @@ void Worker::pump() {
 }
 
 }  // namespace
+
+std::size_t default_connections() noexcept {
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 2, 8);
+}
 
 Result<LoadReport> run_load(const client::ConnectionBuilder& builder, const LoadOptions& options) {
   if (options.connections == 0) return make_error(ErrorCategory::config, "--connections must be at least 1");

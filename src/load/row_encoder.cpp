@@ -358,13 +358,27 @@ std::optional<LineReject> RowEncoder::encode(std::string_view line, std::size_t 
     return LineReject{"", std::string("invalid JSON: ") + simdjson::error_message(err)};
   od::object obj;
   if (doc.get_object().get(obj)) return LineReject{"", "the line is not a JSON object"};
+  std::size_t position = 0;
   for (auto field_result : obj) {
     od::field field;
     if (auto err = std::move(field_result).get(field))
       return LineReject{"", std::string("invalid JSON: ") + simdjson::error_message(err)};
     std::string_view key;
     if (field.unescaped_key().get(key)) return LineReject{"", "invalid JSON object key"};
-    KeyInfo* info = key_info(key);
+    // Lines of one file mostly repeat their keys in the same order: compare with the key seen at
+    // this position last time before hashing.
+    KeyInfo* info;
+    if (position < recent_keys_.size() && recent_keys_[position].first == key) {
+      info = recent_keys_[position].second;
+    } else {
+      info = key_info(key);
+      if (position < kRecentKeys && info != &overflow_key_) {  // that one is reused for other keys
+        if (position >= recent_keys_.size()) recent_keys_.resize(position + 1);
+        recent_keys_[position].first.assign(key);
+        recent_keys_[position].second = info;
+      }
+    }
+    ++position;
     if (!info->column) {
       if (info->map_root) continue;  // read through its --map pointer below
       if (!options_.rest_column) {

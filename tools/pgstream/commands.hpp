@@ -12,5 +12,6 @@ using Action = std::function<int()>;
 
 void add_load_command(CLI::App& app, Action& run);
 void add_sql_command(CLI::App& app, Action& run);
+void add_bench_command(CLI::App& app, Action& run);
 
 }  // namespace pgstream::cli

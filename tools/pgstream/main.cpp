@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   pgstream::cli::Action run;
   pgstream::cli::add_load_command(app, run);
   pgstream::cli::add_sql_command(app, run);
+  pgstream::cli::add_bench_command(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

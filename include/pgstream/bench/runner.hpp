@@ -66,7 +66,9 @@ struct ProgressLine {
 // Throughput and latency of each -P interval (or each second without -P), for the report's
 // picture of throughput and p99 over time.
 struct IntervalPoint {
-  double at_seconds = 0;
+  double at_seconds = 0;     // end of the interval, since the end of the warm-up
+  double interval_seconds = 0;
+  std::uint64_t completed = 0;
   double tps = 0;
   std::int64_t p50_ns = 0, p99_ns = 0, max_ns = 0;
   std::uint64_t failed = 0;

@@ -17,12 +17,20 @@ namespace pgstream::load {
 
 struct LoadReport;
 
+[[nodiscard]] std::size_t default_connections() noexcept;
+
 struct LoadOptions {
   std::vector<std::string> files;      // "-" = stdin; .gz and .zst are decompressed
   std::string table;
-  std::size_t connections = 4;         // parallel COPY streams
-  std::size_t batch_rows = 50'000;     // rows per COPY (one transaction each)
-  std::size_t batch_bytes = 16u << 20; // or this much COPY data, whichever comes first
+  // Defaults from bench/run-load-vs-peers: on a 2-core machine shared with the server, 2
+  // connections and 10k-row batches were fastest (ahead of 4 x 10k within the noise; large batches
+  // over many connections were worst). One connection per client core, 2 to 8.
+  std::size_t connections = default_connections();  // parallel COPY streams
+  std::size_t batch_rows = 10'000;     // rows per COPY (one transaction each)
+  std::size_t batch_bytes = 8u << 20;  // or this much (encoded rows plus their input lines)
+  // Rows waiting in batches that are not full yet (rare key sets fill slowly): past this, the
+  // oldest open batches go out as they are, so memory does not grow with the input.
+  std::size_t open_batch_bytes = 32u << 20;
   std::string rejects_path;            // default: <table>.rejects.jsonl
   std::optional<std::uint64_t> max_errors;  // stop after more than this many rejects
   bool truncate = false;               // empty the table in the first batch's transaction

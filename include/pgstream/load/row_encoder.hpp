@@ -103,6 +103,8 @@ class RowEncoder {
   KeyInfo overflow_key_;           // keys beyond kMaxDistinctKeys
   std::vector<bool> mapped_;       // columns filled by a --map (not by their own key)
   std::vector<std::string> map_roots_;
+  static constexpr std::size_t kRecentKeys = 256;
+  std::vector<std::pair<std::string, KeyInfo*>> recent_keys_;  // the previous line's keys, in order
   std::string rest_;               // the rest column's object, as JSON text
   std::vector<Cell> cells_;
   std::vector<bool> present_;
