@@ -200,7 +200,7 @@ Result<void> merge_run_json(MergedRuns& m, std::string_view json) {
     return make_error(ErrorCategory::decode, "not a `pgstream bench --json` report");
   auto number = [&](const char* key) -> std::uint64_t {
     std::uint64_t v = 0;
-    (void)doc[key].get_uint64().get(v);
+    if (doc[key].get_uint64().get(v)) v = 0;  // absent in older reports
     return v;
   };
   m.transactions += number("transactions");
@@ -215,9 +215,9 @@ Result<void> merge_run_json(MergedRuns& m, std::string_view json) {
   if (!doc["client"].get_object().get(client)) {
     double u = 0, s = 0;
     std::uint64_t calls = 0;
-    (void)client["user_seconds"].get_double().get(u);
-    (void)client["sys_seconds"].get_double().get(s);
-    (void)client["io_uring_enter_calls"].get_uint64().get(calls);
+    if (client["user_seconds"].get_double().get(u)) u = 0;
+    if (client["sys_seconds"].get_double().get(s)) s = 0;
+    if (client["io_uring_enter_calls"].get_uint64().get(calls)) calls = 0;
     m.client_cpu_seconds += u + s;
     m.syscalls += calls;
   }
