@@ -1,0 +1,219 @@
+// pgstream bench against the real server: init builds pgbench's tables, the built-in scripts do
+// pgbench's work (balances stay conserved), custom scripts with \gset and \if run, a rate-limited
+// run measures a stalled server from the intended start, and a terminated backend costs errors,
+// not the run.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "pgstream/bench/builtin_scripts.hpp"
+#include "pgstream/bench/init.hpp"
+#include "pgstream/bench/runner.hpp"
+#include "support/load_support.hpp"
+
+namespace pgstream::testing {
+namespace {
+
+std::string value(client::PgConnection& conn, const std::string& sql) {
+  auto r = conn.simple_query(sql);
+  EXPECT_TRUE(r) << sql << ": " << r.error().to_string();
+  if (!r || r->rows.empty()) return "<none>";
+  return r->rows[0][0].value_or("NULL");
+}
+
+client::ConnectionBuilder bench_builder(const std::string& app) {
+  auto b = admin_builder();
+  b.application_name(app);
+  return b;
+}
+
+// Runs built-in or custom scripts with the given options.
+struct BenchRun {
+  bench::VariableTable names;
+  bench::RunOptions o;
+  BenchRun() { o.names = &names; }
+  void builtin(const char* name) {
+    auto s = bench::parse_builtin(name, names);
+    ASSERT_TRUE(s) << s.error().to_string();
+    o.scripts.push_back(std::move(*s));
+  }
+  void script(const char* name, const std::string& text) {
+    auto s = bench::parse_script(name, text, names);
+    ASSERT_TRUE(s) << s.error().to_string();
+    o.scripts.push_back(std::move(*s));
+  }
+};
+
+class Bench : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!TestServer::instance()) return;
+    bench::InitOptions o;
+    o.scale = 1;
+    auto r = bench::run_init(admin_builder(), o);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->accounts, 100'000u);
+  }
+};
+
+TEST_F(Bench, InitCreatesPgbenchTables) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = admin();
+  EXPECT_EQ(value(conn, "SELECT count(*) || ' ' || sum(bid) || ' ' || min(length(filler)) FROM pgbench_accounts"),
+            "100000 100000 84");
+  EXPECT_EQ(value(conn, "SELECT count(*) || ' ' || count(filler) FROM pgbench_tellers"), "10 0");
+  EXPECT_EQ(value(conn, "SELECT count(*) FROM pgbench_branches"), "1");
+  EXPECT_EQ(value(conn, "SELECT string_agg(conrelid::regclass::text, ',' ORDER BY 1) FROM pg_constraint "
+                        "WHERE contype = 'p' AND conrelid::regclass::text LIKE 'pgbench%'"),
+            "pgbench_accounts,pgbench_branches,pgbench_tellers");
+}
+
+TEST_F(Bench, TpcbLikeConservesBalancesAndCountsEveryTransaction) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = admin();
+  const auto before = std::stoll(value(conn, "SELECT count(*) FROM pgbench_history"));
+  for (auto mode : {bench::QueryMode::prepared, bench::QueryMode::extended, bench::QueryMode::simple}) {
+    BenchRun run;
+    run.builtin("tpcb-like");
+    run.o.mode = mode;
+    run.o.clients = 4;
+    run.o.threads = 2;
+    run.o.transactions = 50;
+    run.o.max_tries = 10;
+    auto r = bench::run_bench(bench_builder("bench tpcb"), run.o);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->transactions, 200u) << bench::to_string(mode);
+    EXPECT_EQ(r->failed, 0u);
+    EXPECT_EQ(r->latency.count(), 200u);
+  }
+  EXPECT_EQ(std::stoll(value(conn, "SELECT count(*) FROM pgbench_history")) - before, 600);
+  const std::string sums = value(conn, "SELECT (SELECT sum(abalance) FROM pgbench_accounts) || ' ' || "
+                                       "(SELECT sum(bbalance) FROM pgbench_branches) || ' ' || "
+                                       "(SELECT sum(tbalance) FROM pgbench_tellers) || ' ' || "
+                                       "(SELECT sum(delta) FROM pgbench_history)");
+  std::istringstream in(sums);
+  std::string a, b, t, h;
+  in >> a >> b >> t >> h;
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a, t);
+  EXPECT_EQ(a, h);
+}
+
+TEST_F(Bench, EveryBuiltinRunsAndTouchesWhatPgbenchWould) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = admin();
+  for (const char* name : {"select-only", "simple-update", "insert"}) {
+    const auto before = std::stoll(value(conn, "SELECT count(*) FROM pgbench_history"));
+    BenchRun run;
+    run.builtin(name);
+    run.o.clients = 2;
+    run.o.transactions = 25;
+    run.o.per_statement = true;
+    auto r = bench::run_bench(bench_builder("bench builtins"), run.o);
+    ASSERT_TRUE(r) << name << ": " << r.error().to_string();
+    EXPECT_EQ(r->transactions, 50u) << name;
+    EXPECT_FALSE(r->statements.empty()) << name;
+    for (const auto& st : r->statements) EXPECT_EQ(st.latency.count(), 50u) << name;
+    const auto added = std::stoll(value(conn, "SELECT count(*) FROM pgbench_history")) - before;
+    EXPECT_EQ(added, std::string(name) == "select-only" ? 0 : 50) << name;
+  }
+}
+
+TEST_F(Bench, CustomScriptWithGsetIfAndWeights) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = admin();
+  ASSERT_TRUE(conn.simple_query("DROP TABLE IF EXISTS bench_custom; CREATE TABLE bench_custom(v int, kind text)"));
+  BenchRun run;
+  run.script("branching", "\\set x random(1, 100)\n"
+                          "SELECT :x * 2 AS doubled \\gset\n"
+                          "\\if :doubled > 100\n"
+                          "INSERT INTO bench_custom VALUES (:doubled, 'big');\n"
+                          "\\else\n"
+                          "INSERT INTO bench_custom VALUES (-:doubled, 'small');\n"
+                          "\\endif\n");
+  run.script("other", "INSERT INTO bench_custom VALUES (0, 'other');\n");
+  run.o.scripts[0].weight = 3;
+  run.o.scripts[1].weight = 1;
+  run.o.clients = 3;
+  run.o.transactions = 100;
+  run.o.random_seed = 42;
+  auto r = bench::run_bench(bench_builder("bench custom"), run.o);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->transactions, 300u);
+  EXPECT_EQ(r->per_script_transactions[0] + r->per_script_transactions[1], 300u);
+  EXPECT_GT(r->per_script_transactions[0], r->per_script_transactions[1]);  // weight 3 to 1
+  EXPECT_EQ(value(conn, "SELECT count(*) FROM bench_custom"), "300");
+  // \gset brought x*2 back, and \if chose the branch by it.
+  EXPECT_EQ(value(conn, "SELECT count(*) FROM bench_custom WHERE (kind = 'big' AND v BETWEEN 102 AND 200) OR "
+                        "(kind = 'small' AND v BETWEEN -100 AND -2 AND v % 2 = 0) OR (kind = 'other' AND v = 0)"),
+            "300");
+  EXPECT_EQ(value(conn, "SELECT count(*) FROM bench_custom WHERE kind = 'other'"),
+            std::to_string(r->per_script_transactions[1]));
+}
+
+std::vector<int> backend_pids(client::PgConnection& conn, const std::string& app) {
+  auto r = conn.simple_query("SELECT pid FROM pg_stat_activity WHERE application_name = '" + app + "'");
+  std::vector<int> pids;
+  if (r)
+    for (const auto& row : r->rows) pids.push_back(std::stoi(row[0].value_or("0")));
+  return pids;
+}
+
+TEST_F(Bench, AStalledServerShowsInLatencyFromTheIntendedStart) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = admin();
+  BenchRun run;
+  run.builtin("select-only");
+  run.o.clients = 2;
+  run.o.rate = 200;
+  run.o.duration_seconds = 3;
+  std::atomic<bool> stalled{false};
+  std::thread staller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    auto pids = backend_pids(conn, "bench stall");
+    for (int pid : pids) ::kill(pid, SIGSTOP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    for (int pid : pids) ::kill(pid, SIGCONT);
+    stalled = !pids.empty();
+  });
+  auto r = bench::run_bench(bench_builder("bench stall"), run.o);
+  staller.join();
+  ASSERT_TRUE(stalled) << "no backend to stop";
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->failed, 0u);
+  // About a third of the run waited on the stall: from the intended start, the slowest
+  // transactions waited most of a second; their service time (from the late send) did not.
+  EXPECT_GT(r->latency.value_at_percentile(99.9), 500'000'000);
+  EXPECT_GT(r->latency.value_at_percentile(90), 100'000'000);
+  EXPECT_GT(r->schedule_lag.max(), 500'000'000);
+  EXPECT_LT(r->service.value_at_percentile(50), r->latency.value_at_percentile(90));
+  // The schedule still held: about 600 transactions in 3 s, the stalled ones sent late, not lost.
+  EXPECT_GT(r->transactions, 450u);
+}
+
+TEST_F(Bench, ATerminatedBackendIsCountedAndTheRunCompletes) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = admin();
+  BenchRun run;
+  run.builtin("select-only");
+  run.o.clients = 3;
+  run.o.duration_seconds = 2.5;
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    auto pids = backend_pids(conn, "bench terminate");
+    if (!pids.empty()) (void)conn.simple_query("SELECT pg_terminate_backend(" + std::to_string(pids[0]) + ")");
+  });
+  auto r = bench::run_bench(bench_builder("bench terminate"), run.o);
+  killer.join();
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_GE(r->failed, 1u);
+  EXPECT_FALSE(r->errors_by_sqlstate.empty());
+  EXPECT_GE(r->reconnects, 1u);
+  EXPECT_GT(r->transactions, 100u);
+  EXPECT_EQ(r->latency.count(), r->transactions);
+}
+
+}  // namespace
+}  // namespace pgstream::testing
