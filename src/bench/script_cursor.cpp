@@ -268,8 +268,9 @@ Result<void> ScriptCursor::commit_staged(const Command& cmd) {
     name_buf_.assign(cmd.sql.capture_prefix);
     name_buf_.append(row_[k].name);
     if (!valid_variable_name(name_buf_)) {
-      return std::unexpected(command_error(cmd, "cannot store column \"" + row_[k].name + "\" into variable \"" +
-                                                    name_buf_ + "\": invalid variable name"));
+      return std::unexpected(command_error(cmd, "cannot store column " + quote_for_message(row_[k].name) +
+                                                    " into variable " + quote_for_message(name_buf_) +
+                                                    ": invalid variable name"));
     }
     // A name no script refers to is never read: nothing to store.
     if (const auto slot = names_.find(name_buf_)) vars_.set_text(*slot, row_[k].value);

@@ -502,13 +502,13 @@ Result<ScriptSpec> parse_script_spec(std::string_view arg) {
   std::int64_t weight = 0;
   auto [p, ec] = std::from_chars(w.data(), w.data() + w.size(), weight);
   if (w.empty() || p != w.data() + w.size() || (ec != std::errc{} && ec != std::errc::result_out_of_range)) {
-    return make_error(ErrorCategory::config, "invalid weight specification: \"" + std::string(arg) + "\"");
+    return make_error(ErrorCategory::config, "invalid weight specification: " + quote_for_message(arg));
   }
   if (ec == std::errc::result_out_of_range || weight < 0 || weight > INT_MAX) {
     return make_error(ErrorCategory::config, "weight specification out of range (0 .. " + std::to_string(INT_MAX) +
-                                                 "): \"" + std::string(w) + "\"");
+                                                 "): " + quote_for_message(w));
   }
-  if (at == 0) return make_error(ErrorCategory::config, "missing script name before '@' in \"" + std::string(arg) + "\"");
+  if (at == 0) return make_error(ErrorCategory::config, "missing script name before '@' in " + quote_for_message(arg));
   spec.name = std::string(arg.substr(0, at));
   spec.weight = static_cast<int>(weight);
   return spec;

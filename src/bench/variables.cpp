@@ -34,6 +34,25 @@ std::string_view trim(std::string_view s) noexcept {
 
 }  // namespace
 
+std::string quote_for_message(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
 bool valid_variable_name(std::string_view name) noexcept {
   if (name.empty() || !is_name_start(static_cast<unsigned char>(name[0]))) return false;
   return std::all_of(name.begin(), name.end(), [](char c) { return is_name_char(static_cast<unsigned char>(c)); });
@@ -87,11 +106,11 @@ std::optional<VarSlot> VariableTable::find(std::string_view name) const noexcept
 Result<void> VariableTable::define(std::string_view arg) {
   const auto eq = arg.find('=');
   if (eq == std::string_view::npos) {
-    return make_error(ErrorCategory::config, "invalid variable definition: \"" + std::string(arg) + "\" (expected NAME=VALUE)");
+    return make_error(ErrorCategory::config, "invalid variable definition: " + quote_for_message(arg) + " (expected NAME=VALUE)");
   }
   const std::string_view name = arg.substr(0, eq);
   if (!valid_variable_name(name)) {
-    return make_error(ErrorCategory::config, "invalid variable name: \"" + std::string(name) + "\"");
+    return make_error(ErrorCategory::config, "invalid variable name: " + quote_for_message(name));
   }
   const VarSlot slot = intern(name);
   for (auto& d : defines_) {
@@ -130,7 +149,7 @@ Result<Value> Variables::value(VarSlot slot, std::string_view name) {
         const auto v = parse_variable_text(s.text);
         if (!v) {
           return make_error(ErrorCategory::config,
-                            "malformed variable \"" + std::string(name) + "\" value: \"" + s.text + "\"");
+                            "malformed variable \"" + std::string(name) + "\" value: " + quote_for_message(s.text));
         }
         s.v = *v;
         s.parsed = true;

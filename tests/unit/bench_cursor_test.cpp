@@ -10,7 +10,7 @@
 namespace pgstream::bench {
 namespace {
 
-struct Run {
+struct ScriptRun {
   VariableTable names;
   std::vector<Script> scripts;
 
@@ -51,7 +51,7 @@ std::int64_t as_int(std::string_view s) {
 }
 
 TEST(BenchCursor, TpcbLikeBindsItsParameters) {
-  Run run;
+  ScriptRun run;
   auto s = parse_builtin("tpcb-like", run.names);
   ASSERT_TRUE(s.has_value());
   run.scripts.push_back(std::move(*s));
@@ -97,7 +97,7 @@ TEST(BenchCursor, TpcbLikeBindsItsParameters) {
 }
 
 TEST(BenchCursor, SimpleModeSubstitutesValuesIntoTheText) {
-  Run run;
+  ScriptRun run;
   run.add("\\set a 41 + 1\n\\set d 2.5\n\\set n NULL\n\\set t true\nSELECT :a, :d, :n, :t, ':a', :a::text, :undefined;");
   ScriptCursor c = run.cursor(QueryMode::simple);
   c.start(0);
@@ -108,7 +108,7 @@ TEST(BenchCursor, SimpleModeSubstitutesValuesIntoTheText) {
 }
 
 TEST(BenchCursor, ExtendedModeSendsNullsAndRefusesUndefinedVariables) {
-  Run run;
+  ScriptRun run;
   run.add("\\set n NULL\nSELECT :n, :scale, :client_id;\nSELECT :undefined;");
   ScriptCursor c = run.cursor(QueryMode::prepared, 7);
   c.start(0);
@@ -124,7 +124,7 @@ TEST(BenchCursor, ExtendedModeSendsNullsAndRefusesUndefinedVariables) {
 }
 
 TEST(BenchCursor, ConditionalsChooseOneBranch) {
-  Run run;
+  ScriptRun run;
   run.add(
       "\\if :x = 1\n"
       "SELECT 1;\n"
@@ -158,7 +158,7 @@ TEST(BenchCursor, ConditionalsChooseOneBranch) {
 }
 
 TEST(BenchCursor, SleepAndPipelineSteps) {
-  Run run;
+  ScriptRun run;
   run.add("\\set d 5\n\\sleep :d ms\n\\sleep 3\n\\startpipeline\nSELECT 1;\n\\endpipeline\n\\set d -1\n\\sleep :d\n");
   ScriptCursor c = run.cursor(QueryMode::extended);
   c.start(0);
@@ -169,7 +169,9 @@ TEST(BenchCursor, SleepAndPipelineSteps) {
     ASSERT_TRUE(st.has_value()) << st.error().message();
     kinds.push_back(st->kind);
     if (st->kind == StepKind::sleep) sleeps.push_back(st->sleep_us);
-    if (st->kind == StepKind::start_pipeline) EXPECT_TRUE(c.in_pipeline());
+    if (st->kind == StepKind::start_pipeline) {
+      EXPECT_TRUE(c.in_pipeline());
+    }
     if (st->kind == StepKind::end_of_script) break;
   }
   EXPECT_EQ(kinds, (std::vector<StepKind>{StepKind::sleep, StepKind::sleep, StepKind::start_pipeline, StepKind::sql,
@@ -179,7 +181,7 @@ TEST(BenchCursor, SleepAndPipelineSteps) {
 }
 
 TEST(BenchCursor, GsetStoresTheRowIntoVariables) {
-  Run run;
+  ScriptRun run;
   run.add("SELECT 1 AS a, 2 AS b \\gset p_\n\\set c :p_a + :p_b\nSELECT :c;");
   ScriptCursor c = run.cursor(QueryMode::simple);
   c.start(0);
@@ -196,7 +198,7 @@ TEST(BenchCursor, GsetStoresTheRowIntoVariables) {
 }
 
 TEST(BenchCursor, GsetNeedsExactlyOneRowAndValidNames) {
-  Run run;
+  ScriptRun run;
   run.add("SELECT x \\gset\n");
   ScriptCursor c = run.cursor(QueryMode::simple);
   c.start(0);
@@ -223,7 +225,7 @@ TEST(BenchCursor, GsetNeedsExactlyOneRowAndValidNames) {
 }
 
 TEST(BenchCursor, AsetKeepsTheLastRowOfEveryResult) {
-  Run run;
+  ScriptRun run;
   run.add("SELECT 1 AS one \\; SELECT 2 AS two WHERE false \\; SELECT 3 AS three \\aset\nSELECT :one, :three;");
   ScriptCursor c = run.cursor(QueryMode::simple);
   c.start(0);
@@ -244,7 +246,7 @@ TEST(BenchCursor, AsetKeepsTheLastRowOfEveryResult) {
 }
 
 TEST(BenchCursor, RuntimeErrorsNameScriptAndLine) {
-  Run run;
+  ScriptRun run;
   run.add("SELECT 1;\n\\set x 1 / 0\n");
   ScriptCursor c = run.cursor(QueryMode::simple);
   c.start(0);
@@ -255,7 +257,7 @@ TEST(BenchCursor, RuntimeErrorsNameScriptAndLine) {
 }
 
 TEST(BenchCursor, DefinesAndPredefinedVariables) {
-  Run run;
+  ScriptRun run;
   ASSERT_TRUE(run.names.define("who=abc").has_value());
   ASSERT_TRUE(run.names.define("scale=9").has_value());
   run.add("SELECT :who, :scale, :client_id;");
@@ -265,7 +267,7 @@ TEST(BenchCursor, DefinesAndPredefinedVariables) {
 }
 
 TEST(BenchCursor, ScriptsAreChosenByWeight) {
-  Run run;
+  ScriptRun run;
   run.add("SELECT 'a';", 1);
   run.add("SELECT 'b';", 3);
   run.add("SELECT 'never';", 0);
@@ -279,7 +281,7 @@ TEST(BenchCursor, ScriptsAreChosenByWeight) {
 }
 
 TEST(BenchCursor, DrawsDependOnSeedAndClient) {
-  Run run;
+  ScriptRun run;
   run.add("\\set r random(1, 1000000000)\nSELECT :r, :default_seed;");
   const auto draw = [&](std::int64_t client, std::uint64_t seed) {
     ScriptCursor c = run.cursor(QueryMode::simple, client, seed);
@@ -295,11 +297,11 @@ TEST(BenchCursor, DrawsDependOnSeedAndClient) {
 }
 
 TEST(BenchCursor, ModeChecks) {
-  Run run;
+  ScriptRun run;
   run.add("\\startpipeline\nSELECT 1;\n\\endpipeline\n");
   EXPECT_NE(check_scripts_for_mode(run.scripts, QueryMode::simple).error().message().find("pipeline"), std::string::npos);
   EXPECT_TRUE(check_scripts_for_mode(run.scripts, QueryMode::extended).has_value());
-  Run compound;
+  ScriptRun compound;
   compound.add("SELECT 1 \\; SELECT 2;");
   EXPECT_TRUE(check_scripts_for_mode(compound.scripts, QueryMode::simple).has_value());
   EXPECT_FALSE(check_scripts_for_mode(compound.scripts, QueryMode::prepared).has_value());

@@ -203,6 +203,8 @@ TEST(BenchExpr, Variables) {
   env.vars.set_text(t, "abc");
   EXPECT_NE(env.error(":t + 1").find("malformed variable \"t\" value: \"abc\""), std::string::npos);
   EXPECT_NE(env.error(":nope + 1").find("undefined variable \"nope\""), std::string::npos);
+  env.vars.set_text(t, "two\nlines \"q\"");  // text from the server stays on one line in messages
+  EXPECT_NE(env.error(":t").find("value: \"two\\x0alines \\\"q\\\"\""), std::string::npos);
 }
 
 TEST(BenchExpr, VariableTextIsReadLikePgbench) {

@@ -135,7 +135,7 @@ TEST(BenchScript, MetaCommands) {
       "SELECT 1;\n"
       "\\endpipeline\n",
       names);
-  ASSERT_EQ(s.commands.size(), 11u);
+  ASSERT_EQ(s.commands.size(), 10u);
   EXPECT_EQ(s.commands[0].kind, CommandKind::set);
   EXPECT_EQ(names.name(s.commands[0].target), "nbranches");
   EXPECT_EQ(s.commands[1].kind, CommandKind::set);

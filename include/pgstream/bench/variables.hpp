@@ -91,6 +91,10 @@ class Variables {
   std::vector<Slot> vars_;
 };
 
+// `text` in double quotes for a one-line message: quotes, backslashes and control bytes escaped
+// (values and column names come from the server and may hold line breaks).
+[[nodiscard]] std::string quote_for_message(std::string_view text);
+
 // pgbench's reading of a variable's text as a value (see Variables::value); nullopt if none.
 [[nodiscard]] std::optional<Value> parse_variable_text(std::string_view text) noexcept;
 
