@@ -142,7 +142,7 @@ void latency_panel(Writer& w, const Frame& f, std::span<const LatencySeries> ser
       hi = std::max(hi, ms);
     }
   }
-  double y_min = 0, y_max = nice_ceiling(hi);
+  double y_min = 0, y_max = nice_ceiling(hi * 1.1);
   if (log_axis) {
     if (!(lo < INFINITY)) lo = 1e-3;
     y_min = std::pow(10.0, std::floor(std::log10(lo)));
@@ -187,8 +187,9 @@ void timeline_panel(Writer& w, const Frame& f, std::span<const IntervalStats> ti
     tps_max = std::max(tps_max, row.tps());
     p99_max = std::max(p99_max, static_cast<double>(row.p99_ns) / 1e6);
   }
-  tps_max = nice_ceiling(tps_max);
-  p99_max = nice_ceiling(p99_max);
+  // Headroom, so the lines stay clear of the legend in the top-left corner.
+  tps_max = nice_ceiling(tps_max * 1.25);
+  p99_max = nice_ceiling(p99_max * 1.25);
   const double t_step = nice_ceiling(t_end / 8);
   for (double t = 0; t <= t_end * 1.0001; t += t_step) x_tick(w, f, f.x0 + f.w * t / t_end, fmt::format("{:g}", t));
   for (int i = 0; i <= 5; ++i) {
