@@ -544,6 +544,8 @@ bool Client::send_sql(const Step& step, Ns now) {
     if (t->opt().mode == QueryMode::prepared) name = sh.prepared_names[x.script][step.command];
     if (t->opt().mode == QueryMode::extended || !prepared[stmt]) ok = fe::parse(sink, name, step.sql);
     if (ok) ok = fe::bind_encoded(sink, "", name, {}, params);
+    // \gset needs the column names, which only a RowDescription carries.
+    if (ok && step.capture != ResultCapture::none) ok = fe::describe(sink, protocol::Target::portal);
     if (ok) ok = fe::execute(sink);
     if (ok) fe::sync(sink);
   }

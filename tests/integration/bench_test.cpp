@@ -23,11 +23,30 @@ std::string value(client::PgConnection& conn, const std::string& sql) {
   return r->rows[0][0].value_or("NULL");
 }
 
-client::ConnectionBuilder bench_builder(const std::string& app) {
-  auto b = admin_builder();
-  b.application_name(app);
-  return b;
+// Each test has a database of its own: ctest runs tests as separate processes, in parallel,
+// and the pgbench tables have fixed names.
+std::string test_database() {
+  std::string name = std::string("bench_") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name.substr(0, 63);
 }
+
+client::ConnectionBuilder db_builder(const std::string& app) {
+  const auto& s = *TestServer::instance();
+  auto b = client::ConnectionBuilder::from_conninfo("host=127.0.0.1 sslmode=disable port=" + std::to_string(s.port()) +
+                                                    " user=" + s.admin_user() + " dbname=" + test_database());
+  EXPECT_TRUE(b) << b.error().to_string();
+  b->application_name(app);
+  return *b;
+}
+
+client::PgConnection db_admin() {
+  auto conn = client::PgConnection::connect(db_builder("bench test"));
+  EXPECT_TRUE(conn) << conn.error().to_string();
+  return std::move(*conn);
+}
+
+client::ConnectionBuilder bench_builder(const std::string& app) { return db_builder(app); }
 
 // Runs built-in or custom scripts with the given options.
 struct BenchRun {
@@ -48,31 +67,39 @@ struct BenchRun {
 
 class Bench : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  void SetUp() override {
     if (!TestServer::instance()) return;
+    auto conn = admin();
+    ASSERT_TRUE(conn.simple_query("DROP DATABASE IF EXISTS " + test_database() + " WITH (FORCE)"));
+    ASSERT_TRUE(conn.simple_query("CREATE DATABASE " + test_database()));
     bench::InitOptions o;
     o.scale = 1;
-    auto r = bench::run_init(admin_builder(), o);
+    auto r = bench::run_init(db_builder("bench init"), o);
     ASSERT_TRUE(r) << r.error().to_string();
     EXPECT_EQ(r->accounts, 100'000u);
+  }
+  void TearDown() override {
+    if (!TestServer::instance()) return;
+    auto conn = admin();
+    (void)conn.simple_query("DROP DATABASE IF EXISTS " + test_database() + " WITH (FORCE)");
   }
 };
 
 TEST_F(Bench, InitCreatesPgbenchTables) {
   PGSTREAM_REQUIRE_SERVER();
-  auto conn = admin();
-  EXPECT_EQ(value(conn, "SELECT count(*) || ' ' || sum(bid) || ' ' || min(length(filler)) FROM pgbench_accounts"),
+  auto conn = db_admin();
+  EXPECT_EQ(value(conn, "SELECT count(*) || ' ' || sum(bid) || ' ' || min(octet_length(filler)) FROM pgbench_accounts"),
             "100000 100000 84");
   EXPECT_EQ(value(conn, "SELECT count(*) || ' ' || count(filler) FROM pgbench_tellers"), "10 0");
   EXPECT_EQ(value(conn, "SELECT count(*) FROM pgbench_branches"), "1");
-  EXPECT_EQ(value(conn, "SELECT string_agg(conrelid::regclass::text, ',' ORDER BY 1) FROM pg_constraint "
+  EXPECT_EQ(value(conn, "SELECT string_agg(conrelid::regclass::text, ',' ORDER BY conrelid::regclass::text) FROM pg_constraint "
                         "WHERE contype = 'p' AND conrelid::regclass::text LIKE 'pgbench%'"),
             "pgbench_accounts,pgbench_branches,pgbench_tellers");
 }
 
 TEST_F(Bench, TpcbLikeConservesBalancesAndCountsEveryTransaction) {
   PGSTREAM_REQUIRE_SERVER();
-  auto conn = admin();
+  auto conn = db_admin();
   const auto before = std::stoll(value(conn, "SELECT count(*) FROM pgbench_history"));
   for (auto mode : {bench::QueryMode::prepared, bench::QueryMode::extended, bench::QueryMode::simple}) {
     BenchRun run;
@@ -103,7 +130,7 @@ TEST_F(Bench, TpcbLikeConservesBalancesAndCountsEveryTransaction) {
 
 TEST_F(Bench, EveryBuiltinRunsAndTouchesWhatPgbenchWould) {
   PGSTREAM_REQUIRE_SERVER();
-  auto conn = admin();
+  auto conn = db_admin();
   for (const char* name : {"select-only", "simple-update", "insert"}) {
     const auto before = std::stoll(value(conn, "SELECT count(*) FROM pgbench_history"));
     BenchRun run;
@@ -123,7 +150,7 @@ TEST_F(Bench, EveryBuiltinRunsAndTouchesWhatPgbenchWould) {
 
 TEST_F(Bench, CustomScriptWithGsetIfAndWeights) {
   PGSTREAM_REQUIRE_SERVER();
-  auto conn = admin();
+  auto conn = db_admin();
   ASSERT_TRUE(conn.simple_query("DROP TABLE IF EXISTS bench_custom; CREATE TABLE bench_custom(v int, kind text)"));
   BenchRun run;
   run.script("branching", "\\set x random(1, 100)\n"
@@ -163,7 +190,7 @@ std::vector<int> backend_pids(client::PgConnection& conn, const std::string& app
 
 TEST_F(Bench, AStalledServerShowsInLatencyFromTheIntendedStart) {
   PGSTREAM_REQUIRE_SERVER();
-  auto conn = admin();
+  auto conn = db_admin();
   BenchRun run;
   run.builtin("select-only");
   run.o.clients = 2;
@@ -195,7 +222,7 @@ TEST_F(Bench, AStalledServerShowsInLatencyFromTheIntendedStart) {
 
 TEST_F(Bench, ATerminatedBackendIsCountedAndTheRunCompletes) {
   PGSTREAM_REQUIRE_SERVER();
-  auto conn = admin();
+  auto conn = db_admin();
   BenchRun run;
   run.builtin("select-only");
   run.o.clients = 3;
