@@ -78,9 +78,11 @@ struct ResultColumn {
 
 class ScriptCursor {
  public:
-  // `scripts` and `names` must outlive the cursor. Variables start as pgbench's: -D values,
-  // then scale, client_id, random_seed and default_seed (the last identical for every client of
-  // a run). The PRNG is seeded from (random_seed, client_id).
+  // `scripts` and `names` must outlive the cursor, and be complete: parse every script and apply
+  // every -D before constructing cursors (the variable array is sized here). Check the total
+  // weight (total_weight()) and the mode (check_scripts_for_mode()) first. Variables start as
+  // pgbench's: -D values, then scale, client_id, random_seed and default_seed (the last
+  // identical for every client of a run). The PRNG is seeded from (random_seed, client_id).
   ScriptCursor(std::span<const Script> scripts, const VariableTable& names, const CursorOptions& options);
 
   // A script index drawn by weight with this client's PRNG (total weight must be > 0).
