@@ -98,6 +98,9 @@ struct Request final : uring::RequestHandler {
   std::size_t script = 0;
   ResultCapture capture = ResultCapture::none;
   bool rollback = false;
+  bool parsing = false;      // -M prepared: this request carries the statement's Parse
+  bool parse_done = false;   // ... and the server answered ParseComplete
+  std::size_t statement = 0;
   Ns sent = 0;
   std::uint64_t rows = 0;
   void on_frame(Connection& c, const protocol::Frame& f) override;
@@ -122,6 +125,7 @@ struct Client {
   bool ever_ready = false;
   std::vector<std::uint8_t> prepared;  // per statement index: Parse sent on this session
   std::vector<protocol::EncodedValue> params;
+  bool parsing = false;  // send_sql: the statement being sent carries its Parse
   std::vector<std::string> columns;    // \gset: the current result's column names
   std::vector<ResultColumn> row;
   std::vector<std::unique_ptr<Request>> pool;
@@ -140,6 +144,7 @@ struct Client {
   void give_back(Request* r) {
     r->rows = 0;
     r->rollback = false;
+    r->parsing = r->parse_done = false;
     free_requests.push_back(r);
   }
 
@@ -542,6 +547,7 @@ bool Client::send_sql(const Step& step, Ns now) {
       params.push_back(p.null ? protocol::EncodedValue{} : protocol::EncodedValue(std::as_bytes(std::span(p.text))));
     std::string_view name;
     if (t->opt().mode == QueryMode::prepared) name = sh.prepared_names[x.script][step.command];
+    parsing = t->opt().mode == QueryMode::prepared && !prepared[stmt];
     if (t->opt().mode == QueryMode::extended || !prepared[stmt]) ok = fe::parse(sink, name, step.sql);
     if (ok) ok = fe::bind_encoded(sink, "", name, {}, params);
     // \gset needs the column names, which only a RowDescription carries.
@@ -568,6 +574,8 @@ bool Client::send_sql(const Step& step, Ns now) {
   r->command = step.command;
   r->script = x.script;
   r->capture = step.capture;
+  r->parsing = parsing;
+  r->statement = stmt;
   r->sent = now;
   if (!conn->push_request(r)) {  // room was checked before the step
     give_back(r);
@@ -597,6 +605,8 @@ void Client::on_request_done(Request& r, const Result<void>& outcome) {
     give_back(&r);
     return pump(now);
   }
+  // A Parse the server refused leaves no prepared statement: the next try parses again.
+  if (r.parsing && !r.parse_done) prepared[r.statement] = 0;
   Txn& x = txns[r.txn];
   const Ns since = std::max(r.sent, x.last_done);
   t->record_statement(r.script, r.command, now - since, outcome.has_value(), now);
@@ -648,6 +658,7 @@ void Client::maybe_finish(std::uint32_t k, Ns now) {
 }
 
 void Request::on_frame(Connection&, const protocol::Frame& f) {
+  if (f.type == '1') parse_done = true;
   if (capture == ResultCapture::none || rollback) return;
   Client& c = *client;
   switch (f.type) {

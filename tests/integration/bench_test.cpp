@@ -158,7 +158,7 @@ TEST_F(Bench, CustomScriptWithGsetIfAndWeights) {
                           "\\if :doubled > 100\n"
                           "INSERT INTO bench_custom VALUES (:doubled, 'big');\n"
                           "\\else\n"
-                          "INSERT INTO bench_custom VALUES (-:doubled, 'small');\n"
+                          "INSERT INTO bench_custom VALUES (0 - :doubled, 'small');\n"
                           "\\endif\n");
   run.script("other", "INSERT INTO bench_custom VALUES (0, 'other');\n");
   run.o.scripts[0].weight = 3;
