@@ -215,7 +215,9 @@ void add_bench_command(CLI::App& app, Action& run) {
   cmd->add_option("-b,--builtin", f->builtins, "select-only | tpcb-like | simple-update | insert, [@WEIGHT] (default tpcb-like)");
   cmd->add_option("-f,--file", f->files, "custom script (pgbench syntax), [@WEIGHT]");
   cmd->add_option("-D,--define", f->defines, "NAME=VALUE: a variable every client starts with");
-  cmd->add_option("-M,--protocol", f->protocol, "simple | extended | prepared")->default_val("prepared");
+  cmd->add_option("-M,--protocol", f->protocol, "simple | extended | prepared")
+      ->default_val("prepared")
+      ->check(CLI::IsMember({"simple", "extended", "prepared"}));
   cmd->add_option("-c,--clients", f->clients, "connections")->default_val(1)->check(CLI::Range(1, 100000));
   cmd->add_option("-j,--threads", f->threads, "reactor threads")->default_val(1)->check(CLI::Range(1, 1024));
   cmd->add_option("--pipeline", f->pipeline, "transactions in flight per connection (sliding window)")
