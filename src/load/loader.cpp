@@ -361,7 +361,7 @@ class Loader {
   // Finished batches keep their buffers for the next ones: fresh multi-megabyte strings per batch
   // cost page faults (a third of the client's CPU before this pool).
   void release(Worker& w) {
-    if (w.batch && spare_.size() < 3 * workers_.size()) {
+    if (w.batch && spare_.size() < workers_.size()) {
       Batch& b = *w.batch;
       b.payload.clear();
       b.raw.clear();
