@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <deque>
 #include <optional>
@@ -33,6 +34,18 @@
 
 namespace pgstream::uring {
 namespace {
+
+// Takes the SIGPIPE an EPIPE write left pending on this thread, so it cannot fire later if the
+// thread ever unblocks it.
+void clear_pending_sigpipe() {
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  const timespec zero{0, 0};
+  while (sigtimedwait(&pipe, nullptr, &zero) == SIGPIPE) {
+  }
+}
+
 
 using Clock = std::chrono::steady_clock;
 namespace fe = protocol::frontend;
@@ -81,7 +94,7 @@ struct ConnectionImpl final : Connection {
   int filling = 0;
   bool send_in_flight = false;
   enum class SendKind : std::uint8_t { none, fixed, control, tls } send_kind = SendKind::none;
-  int sending_half = -1;       // the half being sent
+  int sending_half = -1;       // the half being written with write_fixed
   std::size_t send_done = 0;   // bytes of the in-flight send already written
   std::size_t send_total = 0;
   std::string control_pending;  // start-up messages (before `ready`)
@@ -338,10 +351,12 @@ struct Reactor::Impl {
   void submit_fixed_write(ConnectionImpl& c) {
     const auto& half = c.halves[static_cast<std::size_t>(c.sending_half)];
     io_uring_sqe* sqe = sqe_for(c, op_send);
-    // send(MSG_NOSIGNAL), not write_fixed: a write() to a socket the server has closed raises
-    // SIGPIPE, which kills a process that did not ignore it. For a socket the registration saves
-    // little anyway: the kernel copies the bytes into socket buffers either way.
-    io_uring_prep_send(sqe, c.fd, half.data() + c.send_done, c.send_total - c.send_done, MSG_NOSIGNAL);
+    // A fixed-buffer write: the kernel does not map the pages per send. write() has no
+    // MSG_NOSIGNAL, so a socket the server closed raises SIGPIPE; the reactor's thread keeps it
+    // blocked (see Reactor::create) and clears it when the write reports EPIPE.
+    const unsigned buf_index = c.index() * 2 + static_cast<unsigned>(c.sending_half);
+    io_uring_prep_write_fixed(sqe, c.fd, half.data() + c.send_done, static_cast<unsigned>(c.send_total - c.send_done), 0,
+                              static_cast<int>(buf_index));
     c.send_in_flight = true;
     c.send_kind = ConnectionImpl::SendKind::fixed;
   }
@@ -349,7 +364,10 @@ struct Reactor::Impl {
   void on_send(ConnectionImpl& c, int res) {
     c.send_in_flight = false;
     if (c.phase == Phase::closed) return;
-    if (res < 0) return fail(c, Error(ErrorCategory::io, std::string("could not send data to server: ") + std::strerror(-res)), true);
+    if (res < 0) {
+      if (res == -EPIPE) clear_pending_sigpipe();
+      return fail(c, Error(ErrorCategory::io, std::string("could not send data to server: ") + std::strerror(-res)), true);
+    }
     c.send_done += static_cast<std::size_t>(res);
     const auto kind = c.send_kind;
     c.send_kind = ConnectionImpl::SendKind::none;
@@ -731,6 +749,13 @@ void Connection::notify_when_writable() noexcept {
 }
 
 Result<std::unique_ptr<Reactor>> Reactor::create(const ReactorOptions& options) {
+  // Fixed-buffer writes cannot say MSG_NOSIGNAL: as libpq does around its writes, SIGPIPE is
+  // blocked in the thread that runs the reactor (the writes are issued from it), so a server
+  // that went away is an EPIPE, not the death of the process.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   auto ring = Ring::create(Ring::Options{.entries = options.ring_entries});
   if (!ring) return std::unexpected(ring.error());
   if (auto r = ring->register_sparse_buffers(static_cast<unsigned>(options.max_connections * 2)); !r)

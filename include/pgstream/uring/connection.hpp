@@ -14,8 +14,8 @@ class Connection {
  public:
   enum class State : std::uint8_t { connecting, negotiating_tls, starting_up, ready, backoff, closed };
 
-  // Where the next request's messages are encoded: one half of the connection's send area, sent
-  // with one send per loop turn while the other half fills. Fixed capacity: when a message does not fit, the sink reports
+  // Where the next request's messages are encoded: one half of the connection's registered send
+  // area, sent with one fixed-buffer write per loop turn while the other half fills. Fixed capacity: when a message does not fit, the sink reports
   // overflowed() and the caller rolls back to its size before the request (protocol::rollback),
   // waits for on_writable, and encodes the request again.
   [[nodiscard]] protocol::SpanSink& sink() noexcept { return *sink_; }

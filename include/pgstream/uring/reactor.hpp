@@ -1,7 +1,9 @@
 #pragma once
 // The io_uring reactor: one ring, many pipelined Postgres connections, one thread.
 //
-// Run one Reactor per thread (shared nothing); tools spread their connections over several.
+// Run one Reactor per thread (shared nothing), created in the thread that runs it: creating it
+// blocks SIGPIPE in that thread, since its fixed-buffer writes cannot say MSG_NOSIGNAL (a server
+// that went away is then an EPIPE error, as under libpq). Tools spread connections over several.
 // Connections are opened through the ring (connect, TLS, start-up and auth by the same sans-I/O
 // machines the blocking client uses). Once ready, a tool encodes requests straight into the
 // connection's registered send area (Connection::sink()), ends each request with a Sync (or a
