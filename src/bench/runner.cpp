@@ -266,6 +266,10 @@ class ThreadRunner {
       interval_lag_sum_ += static_cast<double>(sent - x.intended);
       ++interval_lag_count_;
     }
+    if (x.failed && opt().stop_on_error) {
+      stopped_on_error_ = true;
+      sh_.stop = true;
+    }
     if (x.failed) {
       ++failed_;
       ++interval_failed_;
@@ -297,6 +301,7 @@ class ThreadRunner {
   std::vector<std::uint64_t> per_script_;
   std::uint64_t transactions_ = 0, failed_ = 0, retried_ = 0, late_ = 0, skipped_ = 0, reconnects_ = 0;
   std::uint64_t backlog_max_ = 0;
+  bool stopped_on_error_ = false;
   std::map<std::string, std::uint64_t> errors_;
   double cpu_seconds_ = 0, wall_seconds_ = 0;
   std::uint64_t syscalls_ = 0;
@@ -870,6 +875,7 @@ Result<RunResult> run_bench(const client::ConnectionBuilder& builder, const RunO
     result.reconnects += r->reconnects_;
     result.syscalls += r->syscalls_;
     result.backlog_max = std::max(result.backlog_max, r->backlog_max_);
+    result.stopped_on_error = result.stopped_on_error || r->stopped_on_error_;
     for (const auto& [k, v] : r->errors_) result.errors_by_sqlstate[k] += v;
     if (r->wall_seconds_ > 0) result.busiest_thread_cpu = std::max(result.busiest_thread_cpu, r->cpu_seconds_ / r->wall_seconds_);
   }

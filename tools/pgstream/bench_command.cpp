@@ -65,6 +65,7 @@ struct BenchFlags {
   std::string json, hist, plot;
   double warmup = 0;
   unsigned max_tries = 1;
+  bool exit_on_error = false;
   std::optional<std::int64_t> scale;
   std::optional<std::uint64_t> seed;
   std::string start_at;
@@ -148,6 +149,7 @@ int run_bench_command(BenchFlags& f) {
   o.per_statement = f.per_statement;
   o.warmup_seconds = f.warmup;
   o.max_tries = f.max_tries;
+  o.stop_on_error = f.exit_on_error;
   o.random_seed = f.seed.value_or(static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
   o.scale = f.scale ? *f.scale : uses_builtin ? detect_scale(f.conn) : 1;
   if (!f.start_at.empty()) o.start_at = parse_start_at(f.start_at);
@@ -240,6 +242,7 @@ void add_bench_command(CLI::App& app, Action& run) {
   cmd->add_option("--max-tries", f->max_tries, "tries of a transaction failing with 40001/40P01")
       ->default_val(1)
       ->check(CLI::Range(1, 1000));
+  cmd->add_flag("--exit-on-error", f->exit_on_error, "end the run at the first failed transaction (default: count and go on)");
   cmd->add_option("-s,--scale", f->scale, ":scale (default: read from pgbench_branches for built-in scripts)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--random-seed", f->seed, "seed of the clients' random numbers");

@@ -113,6 +113,7 @@ void print_text_report(const BenchSetup& setup, const bench::RunResult& r) {
     }
   }
   if (r.interrupted) print_line("INTERRUPTED: the figures cover what ran before Ctrl-C");
+  if (r.stopped_on_error) print_line("STOPPED at the first failed transaction (--exit-on-error)");
   for (const auto& w : r.warnings) print_line("WARNING: " + w);
 }
 

@@ -46,6 +46,7 @@ struct RunOptions {
   double progress_seconds = 0;               // -P; 0: none
   bool per_statement = false;                // -r
   unsigned max_tries = 1;                    // serialization/deadlock retries
+  bool stop_on_error = false;                // end the run at the first failed transaction
   std::int64_t scale = 1;
   std::uint64_t random_seed = 0;
   std::optional<std::chrono::system_clock::time_point> start_at;
@@ -103,6 +104,7 @@ struct RunResult {
   std::uint64_t syscalls = 0;       // io_uring_enter calls
   double busiest_thread_cpu = 0;    // fraction of the run its busiest reactor thread was on CPU
   bool interrupted = false;
+  bool stopped_on_error = false;
   std::vector<std::string> warnings;
 };
 
