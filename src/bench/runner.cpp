@@ -18,6 +18,7 @@
 
 #include "pgstream/protocol/backend.hpp"
 #include "pgstream/protocol/frontend.hpp"
+#include "pgstream/tls/tls_session.hpp"
 #include "pgstream/uring/connection.hpp"
 #include "pgstream/uring/reactor.hpp"
 
@@ -360,6 +361,7 @@ class ThreadRunner {
   void shutdown() {
     if (reactor_) syscalls_ = reactor_->enter_calls();
     reactor_.reset();
+    tls::release_thread_caches();
     exited.store(true);
   }
 

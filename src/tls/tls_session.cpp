@@ -7,6 +7,7 @@
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 
 #include <arpa/inet.h>
 
@@ -294,6 +295,12 @@ std::string TlsSession::alpn_protocol() const {
   unsigned short size = 0;
   if (wolfSSL_ALPN_GetProtocol(state_->ssl, &name, &size) != WOLFSSL_SUCCESS || !name) return {};
   return std::string(name, size);
+}
+
+void release_thread_caches() noexcept {
+#if defined(HAVE_ECC) && defined(FP_ECC)
+  wc_ecc_fp_free();
+#endif
 }
 
 }  // namespace pgstream::tls

@@ -76,4 +76,8 @@ class TlsSession {
   std::unique_ptr<State> state_;
 };
 
+// wolfCrypt keeps a per-thread cache of ECC points (FP_ECC): a thread that did TLS must release
+// it before it ends, or it leaks. Threads that run reactors call this last.
+void release_thread_caches() noexcept;
+
 }  // namespace pgstream::tls
