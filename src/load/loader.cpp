@@ -482,6 +482,7 @@ class Loader {
     report_.rows_loaded += rows;
     ++report_.batches;
     if (w.truncating) truncate_pending_ = false;
+    w.batch->carried.clear();  // recorded by this commit
     release(w);
   }
 

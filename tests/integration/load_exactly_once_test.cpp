@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -56,8 +57,7 @@ TEST(LoadExactlyOnce, BackendsTerminatedEvery200msLoadEachRowOnce) {
   auto conn = admin();
   fresh_table(conn, "eo_term");
   TempDir dir;
-  // 200k rows rather than the 1M of the issue: the same reconnect paths, in a few seconds on 2 cores.
-  constexpr int n = 200'000;
+  constexpr int n = 1'000'000;
   load::LoadOptions o;
   o.files = {rows_file(dir.path / "in.jsonl", n)};
   o.table = "eo_term.t";
@@ -88,6 +88,12 @@ TEST(LoadExactlyOnce, BackendsTerminatedEvery200msLoadEachRowOnce) {
   stop = true;
   killer.join();
   ASSERT_TRUE(report) << report.error().to_string();
+  std::printf("terminated %d backends; %llu reconnects, %llu batches resent, lost COMMIT answers: %llu committed, "
+              "%llu rolled back; %.2f s\n",
+              terminated.load(), static_cast<unsigned long long>(report->reconnects),
+              static_cast<unsigned long long>(report->batches_resent),
+              static_cast<unsigned long long>(report->ambiguous_committed),
+              static_cast<unsigned long long>(report->ambiguous_rolled_back), report->seconds);
   EXPECT_GT(terminated.load(), 0);
   EXPECT_GT(report->reconnects, 0u);
   EXPECT_EQ(report->rows_loaded, static_cast<std::uint64_t>(n));
