@@ -184,11 +184,11 @@ Result<LoadState> ProgressTable::begin(client::PgConnection& conn, const std::st
                             "); COMMIT";
   if (!resume || row->rows.empty()) {
     if (resume && id_derived) {
-      // The derived id changes with the input: an unfinished load of the same table and file
+      // The derived id changes with the input: an earlier load of the same table and file
       // names is the one the user means, and its input changed.
       auto other = run(conn, "SELECT load_id FROM " + loads_ + " WHERE table_name = " + quote_literal(table) +
                                  " AND files = " + text_array(inputs) +
-                                 " AND finished_at IS NULL ORDER BY started_at DESC LIMIT 1");
+                                 " ORDER BY started_at DESC LIMIT 1");
       if (!other) return std::unexpected(other.error());
       if (!other->rows.empty()) {
         const std::string old_id = other->rows[0][0].value_or("");
@@ -197,7 +197,7 @@ Result<LoadState> ProgressTable::begin(client::PgConnection& conn, const std::st
                                    " ORDER BY i");
         (void)run(conn, "ROLLBACK");
         return make_error(ErrorCategory::config,
-                          "cannot resume: the input changed since the unfinished load " + old_id + " started (" +
+                          "cannot resume: the input changed since load " + old_id + " started (" +
                               (files ? describe_change(*files, inputs) : std::string("unknown change")) +
                               "); run without --resume to load everything again");
       }
