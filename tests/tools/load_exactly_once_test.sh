@@ -2,7 +2,8 @@
 # `pgstream load` stopped the hard ways, each row ends up in the table exactly once:
 #   * kill -9 of the loader mid-load, then --resume; the same with the server restarted between;
 #   * a server restart (pg_ctl restart -m fast) in the middle of a load: it finishes by itself, exit 0;
-#   * Ctrl-C (SIGINT): exit 130 after the batches in flight commit, then --resume;
+#   * Ctrl-C (SIGINT): exit 130 after the batches in flight commit, then --resume; a second Ctrl-C
+#     aborts at once, and --resume still loads each row once;
 #   * after kill -9 + --resume the rejects file has each bad line exactly once;
 #   * --resume of a finished load loads nothing and says so; --resume with a changed file is refused.
 # Runs its own server: restarting the shared scratch server would break tests running beside it.
@@ -74,9 +75,10 @@ stopped_midway() {
   [[ $c -lt $good ]] || fail "$1: the load finished before it was stopped ($c rows): nothing was tested"
 }
 
-# kill -9, then --resume.
+# kill -9, then --resume (with synchronous_commit off: the server does not crash here, so no
+# commit it acknowledged can be lost).
 fresh
-start_load in.jsonl
+start_load --synchronous-commit off in.jsonl
 kill -9 $pid
 wait $pid 2>/dev/null || true
 stopped_midway "kill -9"
@@ -127,6 +129,21 @@ run "${load_args[@]}" --rejects rej.jsonl --resume in.jsonl
 expect_rc 3 "--resume after SIGINT"
 check_once "SIGINT + --resume"
 check_rejects "SIGINT + --resume"
+
+# A second Ctrl-C aborts at once (what was in flight rolls back); --resume loads the rest.
+fresh
+start_load in.jsonl
+kill -INT $pid
+kill -INT $pid
+rc=0
+wait $pid || rc=$?
+[[ $rc -eq 130 ]] || fail "two SIGINTs: exit $rc ($(cat bg_out.txt bg_err.txt))"
+grep -q 'aborted' bg_out.txt || fail "two SIGINTs report: $(cat bg_out.txt)"
+stopped_midway "two SIGINTs"
+run "${load_args[@]}" --rejects rej.jsonl --resume in.jsonl
+expect_rc 3 "--resume after two SIGINTs"
+check_once "two SIGINTs + --resume"
+check_rejects "two SIGINTs + --resume"
 
 # A changed input file: --resume is refused, and says why.
 echo '{"id":0,"v":"new"}' >>in.jsonl
