@@ -1,5 +1,6 @@
 // The load loop: one thread reads and encodes lines into batches while the reactor streams
-// earlier batches over N connections, each batch one COPY (one transaction).
+// earlier batches over N connections, each batch one transaction: BEGIN; INSERT its progress
+// record; COPY; COMMIT (pipelined).
 
 #include "pgstream/load/loader.hpp"
 
@@ -869,6 +870,7 @@ Result<LoadReport> run_load(const client::ConnectionBuilder& builder, const Load
   if (begun) {
     progress = std::move(*table);
     state = std::move(*begun);
+    if (options.resume && !state.resumed) note = "no earlier run of this load: loading everything";
   } else if (!options.state_required && !options.resume && begun.error().sqlstate() == "42501") {
     // A role that may not keep progress records still loads, as before exactly-once existed.
     note = "no progress records (" + begun.error().message() + ")";

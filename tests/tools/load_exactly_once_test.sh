@@ -130,15 +130,29 @@ expect_rc 3 "--resume after SIGINT"
 check_once "SIGINT + --resume"
 check_rejects "SIGINT + --resume"
 
-# A second Ctrl-C aborts at once (what was in flight rolls back); --resume loads the rest.
+# A second Ctrl-C aborts at once. A session holding a lock on the table keeps the batches in
+# flight waiting: the first SIGINT waits for them, the second does not.
 fresh
 start_load in.jsonl
+"$pgstream" sql -d "$admin application_name=eo_locker" \
+  -c "BEGIN; LOCK TABLE t IN SHARE MODE; SELECT pg_sleep(60); COMMIT" >/dev/null 2>&1 &
+locker=$!
+for _ in $(seq 1 300); do
+  [[ $(sql "SELECT count(*) FROM pg_locks WHERE relation = 't'::regclass AND mode = 'ShareLock' AND granted") == 1 ]] && break
+  sleep 0.01
+done
+sleep 0.3
 kill -INT $pid
+sleep 0.5
+kill -0 $pid 2>/dev/null || fail "the first SIGINT did not wait for the batches in flight: $(cat bg_out.txt bg_err.txt)"
 kill -INT $pid
 rc=0
 wait $pid || rc=$?
 [[ $rc -eq 130 ]] || fail "two SIGINTs: exit $rc ($(cat bg_out.txt bg_err.txt))"
 grep -q 'aborted' bg_out.txt || fail "two SIGINTs report: $(cat bg_out.txt)"
+kill -0 $locker 2>/dev/null || fail "the second SIGINT waited for the lock to go"
+sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'eo_locker'" >/dev/null
+wait $locker 2>/dev/null || true
 stopped_midway "two SIGINTs"
 run "${load_args[@]}" --rejects rej.jsonl --resume in.jsonl
 expect_rc 3 "--resume after two SIGINTs"

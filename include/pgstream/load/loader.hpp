@@ -3,6 +3,10 @@
 // reason (file, line, column, SQLSTATE). Rows go to the server as binary COPY batches (COPY text
 // for tables with a type we have no binary codec for), grouped by the set of keys present so that
 // an absent key gives its column the DEFAULT, over several connections of one io_uring reactor.
+// Exactly once: every batch is one transaction that also records its lines in a progress table
+// (progress_table.hpp); a lost connection is reopened and its batch sent again, the progress
+// record deciding whether a COMMIT whose answer was lost happened; --resume skips what earlier
+// runs committed.
 
 #include <atomic>
 #include <chrono>

@@ -75,7 +75,9 @@ class ProgressTable {
   [[nodiscard]] static Result<ProgressTable> open(client::PgConnection& conn, std::string schema);
 
   // Registers the load: fresh (earlier progress of the same id is forgotten), or with `resume`
-  // the state earlier runs left. Refuses a resume whose input or table changed, or one from stdin.
+  // the state earlier runs left. Refuses a resume whose input or table changed, or one from stdin;
+  // with a derived id (which changes with the input) a resume is also refused when an earlier
+  // load of the same table and file names saw different sizes or times.
   [[nodiscard]] Result<LoadState> begin(client::PgConnection& conn, const std::string& load_id, bool id_derived,
                                         const std::string& table, const std::vector<InputFile>& inputs,
                                         bool resume) const;
