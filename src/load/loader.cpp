@@ -386,8 +386,9 @@ class Loader {
     w.ready = false;
     ++w.failures;
     if (!retryable(e) || w.failures > opt_.retries) {
-      if (!fatal_) fatal_ = Error(e.category(), "connection " + std::to_string(&w - workers_.front().get() + 1) +
-                                                    " lost: " + e.message() +
+      std::size_t index = 0;
+      while (index < workers_.size() && workers_[index].get() != &w) ++index;
+      if (!fatal_) fatal_ = Error(e.category(), "connection " + std::to_string(index + 1) + " lost: " + e.message() +
                                                     (w.failures > 1 ? " (after " + std::to_string(w.failures) + " attempts)" : ""));
       return;
     }
