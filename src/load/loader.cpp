@@ -1,5 +1,6 @@
 // The load loop: one thread reads and encodes lines into batches while the reactor streams
-// earlier batches over N connections, each batch one COPY (one transaction).
+// earlier batches over N connections, each batch one transaction: BEGIN; INSERT its progress
+// record; COPY; COMMIT (pipelined).
 
 #include "pgstream/load/loader.hpp"
 
@@ -16,6 +17,8 @@
 
 #include "pgstream/load/copy_text.hpp"
 #include "pgstream/load/line_reader.hpp"
+#include "pgstream/load/progress_table.hpp"
+#include "pgstream/load/rejects_file.hpp"
 #include "pgstream/load/row_encoder.hpp"
 #include "pgstream/load/table_schema.hpp"
 #include "pgstream/protocol/backend.hpp"
@@ -40,56 +43,42 @@ struct PendingRow {
   std::size_t raw_begin = 0, raw_end = 0;
 };
 
-// Rows sharing one set of present columns, sent as one COPY with that column list.
+// A line rejected (by the encoder or by the server) that the next committing batch records in
+// the progress table, so a resumed load knows it was accounted for.
+struct RejectedLine {
+  std::uint32_t file = 0;
+  std::uint64_t line = 0;
+  std::uint64_t offset = 0, end = 0;  // its bytes in the input
+};
+
+// Rows sharing one set of present columns, sent as one COPY with that column list, in one
+// transaction with their progress record.
 struct Batch {
   std::string copy_sql;
   std::string payload;  // encoded rows, back to back
   std::string raw;      // their input lines, for the rejects file
   std::vector<PendingRow> rows;
   std::vector<std::size_t> live;  // rows still to load (a rejected row leaves)
-};
+  std::size_t runs = 0;           // runs of consecutive lines (the progress record's size)
+  std::int64_t id = 0;            // batch number in the progress table; 0 until first sent
+  std::vector<RejectedLine> carried;  // rejected lines recorded with this batch
+  bool maybe_committed = false;   // a COMMIT of it went out and its answer was lost
+  unsigned lost = 0;              // attempts lost with their connection
+  bool flush = false;             // no rows: only records rejected lines (at the end)
 
-class RejectsFile {
- public:
-  explicit RejectsFile(std::string path) : path_(std::move(path)) {}
-  ~RejectsFile() {
-    if (fd_ >= 0) ::close(fd_);
+  // Empty again, keeping the buffers' capacity for the next batch.
+  void reset() {
+    payload.clear();
+    raw.clear();
+    rows.clear();
+    live.clear();
+    runs = 0;
+    id = 0;
+    carried.clear();
+    maybe_committed = false;
+    lost = 0;
+    flush = false;
   }
-  const std::string& path() const { return path_; }
-  bool used() const { return fd_ >= 0; }
-
-  Result<void> write(const std::string& file, std::uint64_t line, std::uint64_t offset, std::string_view column,
-                     std::string_view sqlstate, std::string_view reason, std::string_view input) {
-    if (fd_ < 0) {
-      // Rejected lines may hold personal data: readable by the owner only.
-      fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (fd_ < 0) return make_error(ErrorCategory::io, "cannot create rejects file " + path_ + ": " + std::strerror(errno));
-    }
-    rec_.assign("{\"file\":");
-    append_json_string(rec_, file);
-    rec_ += ",\"line\":" + std::to_string(line) + ",\"offset\":" + std::to_string(offset);
-    if (!column.empty()) {
-      rec_ += ",\"column\":";
-      append_json_string(rec_, column);
-    }
-    if (!sqlstate.empty()) {
-      rec_ += ",\"sqlstate\":";
-      append_json_string(rec_, sqlstate);
-    }
-    rec_ += ",\"error\":";
-    append_json_string(rec_, reason);
-    rec_ += ",\"input\":";
-    append_json_string(rec_, input);
-    rec_ += "}\n";
-    if (::write(fd_, rec_.data(), rec_.size()) != static_cast<ssize_t>(rec_.size()))
-      return make_error(ErrorCategory::io, "cannot write rejects file " + path_ + ": " + std::strerror(errno));
-    return {};
-  }
-
- private:
-  std::string path_;
-  std::string rec_;
-  int fd_ = -1;
 };
 
 // "COPY t, line 17, column x: ..." -> 17 (binary COPY counts tuples the same way)
@@ -121,53 +110,103 @@ std::string copy_column_of(const Error& e) {
 
 class Loader;
 
-// A simple query's completion, forwarded to its worker (BEGIN/TRUNCATE, COMMIT).
+// A simple query's completion, forwarded to its worker (BEGIN/progress, COMMIT, SET).
 struct StepHandler final : uring::RequestHandler {
-  std::function<void(Result<void>)> done;
-  void on_complete(Connection&, Result<void> outcome) override { done(std::move(outcome)); }
+  std::function<void(Connection&, Result<void>)> done;
+  void on_complete(Connection& c, Result<void> outcome) override { done(c, std::move(outcome)); }
 };
 
-// One connection streaming one batch at a time.
+// One connection running one batch at a time: BEGIN; [TRUNCATE;] INSERT progress; COPY; COMMIT.
 struct Worker final : uring::RequestHandler {
   Loader* loader = nullptr;
   Connection* conn = nullptr;
   std::unique_ptr<Batch> batch;
   bool ready = false;
   bool busy = false;
+  bool was_ready = false;         // a later on_ready is a reconnect
+  unsigned failures = 0;          // connection losses since it was last ready
+  std::optional<Clock::time_point> reopen_at;  // open a new connection then
   // Streaming position: segments of contiguous live rows in batch->payload.
   std::vector<std::pair<std::size_t, std::size_t>> segments;
   std::size_t segment = 0, offset = 0;
   bool header_sent = false, trailer_sent = false;
   Clock::time_point started_at, streamed_at;
   std::optional<std::uint64_t> copied;  // rows from CommandComplete
-  // --truncate: this batch runs inside BEGIN; TRUNCATE ...; COMMIT.
-  bool in_transaction = false;
-  std::optional<Result<void>> copy_outcome;
-  StepHandler begin_step, commit_step;
+  bool truncating = false;       // this attempt also runs the --truncate
+  bool awaiting_begin = false;   // a resend: the COPY waits until the progress INSERT went in
+  bool copy_queued = false, commit_queued = false, commit_wanted = false;
+  std::optional<Result<void>> begin_outcome, copy_outcome;
+  StepHandler begin_step, commit_step, setup_step;
 
   void on_frame(Connection&, const protocol::Frame& f) override {
     if (f.type != 'C') return;
     if (auto cc = protocol::CommandComplete::parse(f)) copied = cc->rows();
   }
   void on_complete(Connection& c, Result<void> outcome) override;
+  void on_begin(Connection& c, Result<void> outcome);
+  void on_commit(Connection& c, Result<void> outcome);
+  // True when the outcome means the connection died (the loader takes the batch back).
+  bool lost(Connection& c, const Result<void>& outcome);
+  void queue_copy();
+  void queue_commit();
   void pump();
 };
 
+bool retryable(const Error& e) {
+  switch (e.category()) {
+    case ErrorCategory::io:
+    case ErrorCategory::timeout: return true;
+    case ErrorCategory::server: {
+      const auto st = e.sqlstate();
+      // connection exceptions, admin/crash shutdown, cannot connect now, too many connections
+      return st.starts_with("08") || st.starts_with("57P") || st == "53300";
+    }
+    default: return false;
+  }
+}
+
 class Loader {
  public:
-  Loader(client::ConnectionBuilder builder, const LoadOptions& o, TableSchema schema, EncoderOptions encoding)
+  Loader(client::ConnectionBuilder builder, const LoadOptions& o, TableSchema schema, EncoderOptions encoding,
+         std::optional<ProgressTable> progress, LoadState state, std::string state_note)
       : builder_(std::move(builder)), opt_(o), schema_(std::move(schema)), format_(encoding.format),
         encoder_(schema_, std::move(encoding)),
-        rejects_(o.rejects_path.empty() ? o.table + ".rejects.jsonl" : o.rejects_path) {
-    truncate_pending_ = o.truncate;
+        rejects_(o.rejects_path.empty() ? o.table + ".rejects.jsonl" : o.rejects_path),
+        progress_(std::move(progress)), state_(std::move(state)) {
+    truncate_pending_ = o.truncate && !(state_.resumed && (state_.rows > 0 || state_.rejected_count > 0));
+    next_batch_ = state_.next_batch;
+    report_.state_note = std::move(state_note);
+    if (progress_) report_.load_id = state_.load_id;
+    report_.resumed = state_.resumed;
+    report_.resumed_rows = state_.rows;
+    report_.resumed_rejected = state_.rejected_count;
   }
 
   Result<LoadReport> run() {
     const auto t0 = Clock::now();
     report_.table = schema_.qualified_name;
     report_.copy_format = format_ == CopyFormat::binary ? "binary" : "text";
+    if (state_.finished) {
+      report_.already_finished = true;
+      report_.finished_at = state_.finished_at;
+      return report_;
+    }
+    if (state_.resumed) {
+      std::vector<std::string> names = opt_.files;
+      auto r = rejects_.resume([&](std::string_view file, std::uint64_t line) {
+        for (std::size_t i = 0; i < names.size(); ++i)
+          if (names[i] == file && state_.rejected[i].contains(line)) return true;
+        return false;
+      });
+      if (!r) return std::unexpected(r.error());
+    }
     uring::ReactorOptions ro;
-    ro.max_connections = opt_.connections;
+    // Connections refused at start-up (the server is starting or shutting down) are not retried
+    // by the reactor: the loader opens new ones, which takes more slots.
+    ro.max_connections = opt_.connections + std::min<std::size_t>(opt_.connections * opt_.retries, 1024);
+    ro.reconnect.max_attempts = opt_.retries;
+    ro.reconnect.initial_backoff = opt_.retry_initial_backoff;
+    ro.reconnect.max_backoff = opt_.retry_max_backoff;
     auto reactor = uring::Reactor::create(ro);
     if (!reactor) return std::unexpected(reactor.error());
     reactor_ = std::move(*reactor);
@@ -175,19 +214,7 @@ class Loader {
     for (auto& w : workers_) {
       w = std::make_unique<Worker>();
       w->loader = this;
-      Worker* raw = w.get();
-      uring::ConnectionEvents ev;
-      ev.on_ready = [raw](Connection& c) {
-        raw->conn = &c;
-        raw->ready = true;
-      };
-      ev.on_writable = [raw](Connection&) { raw->pump(); };
-      ev.on_closed = [this](Connection& c, const Error& e) {
-        if (!fatal_) fatal_ = Error(e.category(), "connection " + std::to_string(c.index() + 1) + " lost: " + e.message());
-      };
-      auto c = reactor_->open(builder_, ev);
-      if (!c) return std::unexpected(c.error());
-      w->conn = *c;
+      if (auto r = open_connection(*w); !r) return std::unexpected(r.error());
     }
     report_.connections = workers_.size();
 
@@ -202,20 +229,36 @@ class Loader {
       }
     }
     while (!fatal_) {
-      if (!input_done_ && !report_.stopped) {
+      check_interrupts();
+      if (report_.aborted) break;
+      if (!input_done_ && !stopping()) {
         const auto p0 = Clock::now();
         if (auto r = produce(); !r) return std::unexpected(r.error());
         encoding_and_reading_ += std::chrono::duration<double>(Clock::now() - p0).count();
       }
+      reopen_due();
+      if (fatal_) break;
       dispatch();
-      const bool waiting_only = input_done_ || report_.stopped || ready_.size() >= 2 * workers_.size();
-      if (finished()) break;
+      if (finished()) {
+        // Rejected lines no batch carried: one last transaction records them.
+        if (progress_ && !pending_rejects_.empty()) {
+          auto b = std::make_unique<Batch>();
+          b->flush = true;
+          ready_.push_back(std::move(b));
+          continue;
+        }
+        break;
+      }
+      const bool waiting_only = input_done_ || stopping() || ready_.size() >= 2 * workers_.size();
       const auto w0 = Clock::now();
       if (auto r = reactor_->run_once(waiting_only ? std::chrono::milliseconds(100) : std::chrono::milliseconds(0)); !r)
         return std::unexpected(r.error());
       report_.waiting_seconds += std::chrono::duration<double>(Clock::now() - w0).count();
       update_times();
-      if (!error_.empty()) return make_error(ErrorCategory::io, error_);
+      if (!error_.empty()) {
+        reactor_->close_all();
+        return make_error(ErrorCategory::io, error_);
+      }
       tick_progress();
     }
     report_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -226,24 +269,28 @@ class Loader {
     reactor_->close_all();
     if (fatal_)
       return make_error(fatal_->category(), fatal_->message() + " (" + std::to_string(report_.rows_loaded) +
-                                                " rows were committed before it)");
+                                                " rows were committed before it" +
+                                                (progress_ ? "; --resume loads the rest" : "") + ")");
+    if (progress_ && !stopping() && !report_.aborted) mark_finished();
     return report_;
   }
 
   // ---- called by workers ----
 
-  Result<void> reject(std::uint32_t file, std::uint64_t line, std::uint64_t offset, std::string_view column,
-                      std::string_view sqlstate, std::string_view reason, std::string_view input) {
+  void reject(std::uint32_t file, std::uint64_t line, std::uint64_t offset, std::string_view column,
+              std::string_view sqlstate, std::string_view reason, std::string_view input) {
     ++report_.rows_rejected;
-    if (auto r = rejects_.write(file_names_[file], line, offset, column, sqlstate, reason, input); !r) return r;
-    if (opt_.max_errors && report_.rows_rejected > *opt_.max_errors && !report_.stopped) {
+    note(rejects_.write(file_names_[file], line, offset, column, sqlstate, reason, input));
+    if (progress_) pending_rejects_.push_back({file, line, offset, offset + input.size() + 1});
+    const std::uint64_t total = report_.rows_rejected + report_.resumed_rejected;
+    if (opt_.max_errors && total > *opt_.max_errors && !report_.stopped) {
       report_.stopped = true;
-      report_.stop_reason = "stopped after " + std::to_string(report_.rows_rejected) + " rejected line(s) (--max-errors " +
+      report_.stop_reason = "stopped after " + std::to_string(total) + " rejected line(s) (--max-errors " +
                             std::to_string(*opt_.max_errors) + ")";
     }
-    return {};
   }
 
+  // The batch's transaction ended: committed (outcome ok) or rolled back by a server error.
   void batch_done(Worker& w, Result<void> outcome) {
     Batch& b = *w.batch;
     const auto now = Clock::now();
@@ -254,14 +301,17 @@ class Loader {
       report_.streaming_seconds += std::chrono::duration<double>(now - w.started_at).count();
     }
     if (outcome) {
-      report_.rows_loaded += w.copied.value_or(b.live.size());
-      ++report_.batches;
-      if (w.in_transaction) truncate_pending_ = false;
-      release(w);
+      if (b.maybe_committed) ++report_.ambiguous_rolled_back;
+      committed(w, w.copied.value_or(b.live.size()));
       return;
     }
+    // Rolled back: its rejected lines wait for another batch, and whatever it is sent as next
+    // can no longer be confused with an earlier commit.
+    give_back_rejects(b);
+    if (b.maybe_committed) ++report_.ambiguous_rolled_back;
+    b.maybe_committed = false;
     const Error& e = outcome.error();
-    if (e.category() != ErrorCategory::server) {
+    if (e.category() != ErrorCategory::server || b.flush) {
       if (!fatal_) fatal_ = e;
       release(w);
       return;
@@ -269,7 +319,7 @@ class Loader {
     auto line = copy_line_of(e);
     if (line && *line >= 1 && *line <= b.live.size()) {
       const PendingRow& r = b.rows[b.live[*line - 1]];
-      note(reject(r.file, r.line, r.offset, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r)));
+      reject(r.file, r.line, r.offset, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r));
       // The rows before it passed: they go again as a batch of their own, so that with many bad
       // rows no row is sent more than about twice (resending the whole batch would be quadratic).
       if (*line > 1) {
@@ -279,7 +329,7 @@ class Loader {
       b.live.erase(b.live.begin(), b.live.begin() + static_cast<std::ptrdiff_t>(*line));
     } else if (b.live.size() == 1) {
       const PendingRow& r = b.rows[b.live[0]];
-      note(reject(r.file, r.line, r.offset, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r)));
+      reject(r.file, r.line, r.offset, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r));
       b.live.clear();
     } else {
       // No row to blame (e.g. a deferred constraint at commit): split the batch in halves and send
@@ -290,7 +340,7 @@ class Loader {
       report_.retries += 2;
       b.live.clear();
     }
-    if (b.live.empty() || report_.stopped) {
+    if (b.live.empty() || stopping()) {
       release(w);
       return;
     }
@@ -298,16 +348,92 @@ class Loader {
     start(w);  // the same batch again, without the rejected row, on the same connection
   }
 
+  // A resent batch's progress INSERT met the record of its earlier attempt: that COMMIT went
+  // through although its answer was lost.
+  void batch_found_committed(Worker& w) {
+    ++report_.ambiguous_committed;
+    committed(w, w.batch->live.size());
+  }
+
+  // The connection died with the batch in flight: it goes again first, with the same number,
+  // so that the progress table decides whether its COMMIT happened.
+  void batch_lost(Worker& w) {
+    auto b = std::move(w.batch);
+    w.busy = false;
+    b->maybe_committed |= w.commit_queued;
+    ++b->lost;
+    if (b->maybe_committed && !progress_) {
+      if (!fatal_)
+        fatal_ = Error(ErrorCategory::io, "connection lost after a COMMIT was sent: without the progress table (" +
+                                              report_.state_note + ") its outcome cannot be known");
+      return;
+    }
+    if (b->lost > 3 * std::max(1u, opt_.retries)) {
+      if (!fatal_)
+        fatal_ = Error(ErrorCategory::io, "batch " + std::to_string(b->id) + " lost its connection " +
+                                              std::to_string(b->lost) + " times");
+      return;
+    }
+    if (stopping() && !b->flush) return;  // not resent: --resume decides what it did
+    ++report_.batches_resent;
+    ready_.push_front(std::move(b));
+  }
+
+  void connection_ready(Worker& w, Connection& c) {
+    w.conn = &c;
+    if (w.was_ready) ++report_.reconnects;
+    w.was_ready = true;
+    w.failures = 0;
+    w.reopen_at.reset();
+    if (opt_.synchronous_commit_off) {
+      w.setup_step.done = [this](Connection& conn, Result<void> r) {
+        if (!r && conn.ready()) fail("SET synchronous_commit: " + r.error().to_string());
+      };
+      if (!fe::query(c.sink(), "SET synchronous_commit = off") || !c.push_request(&w.setup_step))
+        return fail("cannot queue SET synchronous_commit");
+    }
+    w.ready = true;
+  }
+
+  void connection_closed(Worker& w, Connection& c, const Error& e) {
+    if (&c != w.conn) return;  // an abandoned connection
+    w.ready = false;
+    ++w.failures;
+    if (!retryable(e) || w.failures > opt_.retries) {
+      std::size_t index = 0;
+      while (index < workers_.size() && workers_[index].get() != &w) ++index;
+      if (!fatal_) fatal_ = Error(e.category(), "connection " + std::to_string(index + 1) + " lost: " + e.message() +
+                                                    (w.failures > 1 ? " (after " + std::to_string(w.failures) + " attempts)" : ""));
+      return;
+    }
+    if (c.state() == Connection::State::backoff) return;  // the reactor tries again
+    // Refused at start-up (e.g. the server is starting up): a new connection after a back-off.
+    auto backoff = opt_.retry_initial_backoff * (1u << std::min(w.failures, 16u));
+    w.reopen_at = Clock::now() + std::min<std::chrono::milliseconds>(backoff, opt_.retry_max_backoff);
+  }
+
   void fail(std::string message) {
     if (error_.empty()) error_ = std::move(message);
   }
   [[nodiscard]] CopyFormat format() const noexcept { return format_; }
+  [[nodiscard]] const std::string& table_name() const noexcept { return schema_.qualified_name; }
 
   void start(Worker& w) {
     Batch& b = *w.batch;
+    if (b.id == 0) b.id = next_batch_++;
+    // Rejected lines ride along, unless an earlier attempt of this batch may have committed
+    // (then the record that counts is that attempt's).
+    if (progress_ && !b.maybe_committed && !pending_rejects_.empty()) {
+      const std::size_t n = std::min<std::size_t>(pending_rejects_.size(), 2000);
+      b.carried.insert(b.carried.end(), pending_rejects_.begin(), pending_rejects_.begin() + static_cast<std::ptrdiff_t>(n));
+      pending_rejects_.erase(pending_rejects_.begin(), pending_rejects_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    if (!b.carried.empty()) note(rejects_.sync());
     w.busy = true;
     w.copied.reset();
+    w.begin_outcome.reset();
     w.copy_outcome.reset();
+    w.copy_queued = w.commit_queued = w.commit_wanted = false;
     w.segments.clear();
     for (std::size_t i : b.live) {
       const PendingRow& r = b.rows[i];
@@ -317,20 +443,117 @@ class Loader {
     w.segment = w.offset = 0;
     w.header_sent = w.trailer_sent = false;
     w.started_at = Clock::now();
-    w.in_transaction = truncate_pending_;
-    auto& sink = w.conn->sink();
-    if (w.in_transaction) {
-      w.begin_step.done = [this](Result<void> r) {
-        if (!r) fail("--truncate: " + r.error().to_string());
-      };
-      if (!fe::query(sink, "BEGIN; TRUNCATE " + schema_.qualified_name) || !w.conn->push_request(&w.begin_step))
-        return fail("cannot queue BEGIN/TRUNCATE");
-    }
-    if (!fe::query(sink, b.copy_sql) || !w.conn->push_request(&w)) return fail("cannot queue COPY");
-    w.pump();
+    w.truncating = truncate_pending_;
+    std::string begin = "BEGIN";
+    if (w.truncating) begin += "; TRUNCATE " + schema_.qualified_name;
+    if (progress_) begin += "; " + progress_->insert_sql(state_.load_id, b.id, entries(b), opt_.files);
+    w.begin_step.done = [&w](Connection& c, Result<void> r) { w.on_begin(c, std::move(r)); };
+    w.commit_step.done = [&w](Connection& c, Result<void> r) { w.on_commit(c, std::move(r)); };
+    if (!fe::query(w.conn->sink(), begin) || !w.conn->push_request(&w.begin_step)) return fail("cannot queue BEGIN");
+    w.awaiting_begin = b.maybe_committed;
+    if (!w.awaiting_begin) w.queue_copy();
   }
 
  private:
+  [[nodiscard]] bool stopping() const noexcept { return report_.stopped || report_.interrupted; }
+
+  Result<void> open_connection(Worker& w) {
+    Worker* raw = &w;
+    uring::ConnectionEvents ev;
+    ev.on_ready = [this, raw](Connection& c) { connection_ready(*raw, c); };
+    ev.on_writable = [raw](Connection& c) {
+      if (&c == raw->conn) raw->pump();
+    };
+    ev.on_closed = [this, raw](Connection& c, const Error& e) { connection_closed(*raw, c, e); };
+    auto c = reactor_->open(builder_, ev);
+    if (!c) return std::unexpected(c.error());
+    w.conn = *c;
+    return {};
+  }
+
+  void reopen_due() {
+    const auto now = Clock::now();
+    for (auto& w : workers_) {
+      if (!w->reopen_at || now < *w->reopen_at) continue;
+      w->reopen_at.reset();
+      if (auto r = open_connection(*w); !r && !fatal_) fatal_ = r.error();
+    }
+  }
+
+  void check_interrupts() {
+    if (!opt_.interrupts) return;
+    const int n = opt_.interrupts->load(std::memory_order_relaxed);
+    if (n >= 1 && !report_.interrupted) {
+      report_.interrupted = true;
+      report_.stop_reason = "interrupted: the batches in flight were committed";
+      groups_.clear();
+    }
+    if (n >= 2 && !report_.aborted) {
+      report_.aborted = true;
+      report_.stop_reason = "aborted: batches in flight were rolled back";
+    }
+  }
+
+  void committed(Worker& w, std::uint64_t rows) {
+    report_.rows_loaded += rows;
+    ++report_.batches;
+    if (w.truncating) truncate_pending_ = false;
+    w.batch->carried.clear();  // recorded by this commit
+    release(w);
+  }
+
+  void give_back_rejects(Batch& b) {
+    pending_rejects_.insert(pending_rejects_.begin(), b.carried.begin(), b.carried.end());
+    b.carried.clear();
+  }
+
+  // The progress rows of one attempt of `b`: per file, the lines it loads and those it records
+  // as rejected.
+  std::vector<ProgressEntry> entries(const Batch& b) const {
+    std::vector<ProgressEntry> out;
+    auto entry = [&](std::uint32_t file) -> ProgressEntry& {
+      for (auto& e : out)
+        if (e.file_no == file) return e;
+      out.emplace_back().file_no = file;
+      return out.back();
+    };
+    for (std::size_t i : b.live) {
+      const PendingRow& r = b.rows[i];
+      ProgressEntry& e = entry(r.file);
+      e.lines.add(r.line);
+      ++e.rows;
+      e.first_byte = std::min(e.first_byte, r.offset);
+      e.last_byte = std::max<std::uint64_t>(e.last_byte, r.offset + (r.raw_end - r.raw_begin) + 1);
+    }
+    for (const auto& c : b.carried) {
+      ProgressEntry& e = entry(c.file);
+      e.rejected.add(c.line);
+      e.first_byte = std::min(e.first_byte, c.offset);
+      e.last_byte = std::max(e.last_byte, c.end);
+    }
+    for (auto& e : out) {
+      e.lines.normalize();
+      e.rejected.normalize();
+    }
+    return out;
+  }
+
+  void mark_finished() {
+    // The rows are in; a failure here only means a later --resume reads the input to find
+    // nothing left, so it is a note, not an error.
+    for (unsigned attempt = 0;; ++attempt) {
+      auto conn = client::PgConnection::connect(builder_);
+      Result<void> r = conn ? progress_->finish(*conn, state_.load_id) : Result<void>(std::unexpected(conn.error()));
+      if (r) return;
+      if (!retryable(r.error()) || attempt >= opt_.retries) {
+        report_.state_note = "could not mark the load finished: " + r.error().to_string();
+        return;
+      }
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(opt_.retry_initial_backoff * (1u << std::min(attempt, 16u)),
+                                                                      opt_.retry_max_backoff));
+    }
+  }
+
   // The live rows [from, to) of `b` as a batch of their own.
   static std::unique_ptr<Batch> sub_batch(const Batch& b, std::size_t from, std::size_t to) {
     auto out = std::make_unique<Batch>();
@@ -361,12 +584,9 @@ class Loader {
   // Finished batches keep their buffers for the next ones: fresh multi-megabyte strings per batch
   // cost page faults (a third of the client's CPU before this pool).
   void release(Worker& w) {
+    if (w.batch) give_back_rejects(*w.batch);  // only a batch that did not commit still holds them
     if (w.batch && spare_.size() < workers_.size()) {
-      Batch& b = *w.batch;
-      b.payload.clear();
-      b.raw.clear();
-      b.rows.clear();
-      b.live.clear();
+      w.batch->reset();
       spare_.push_back(std::move(w.batch));
     }
     w.batch.reset();
@@ -374,16 +594,21 @@ class Loader {
   }
 
   bool finished() const {
-    if (!(input_done_ || report_.stopped)) return false;
-    if (!report_.stopped && (!ready_.empty() || !groups_.empty())) return false;
+    if (!(input_done_ || stopping())) return false;
+    if (!ready_.empty()) return false;
+    if (!stopping() && !groups_.empty()) return false;
     for (const auto& w : workers_)
       if (w->busy) return false;
     return true;
   }
 
   void dispatch() {
+    if (stopping()) {
+      // Nothing new starts; only the record of rejected lines still goes.
+      std::erase_if(ready_, [](const auto& b) { return !b->flush; });
+    }
     for (auto& w : workers_) {
-      if (ready_.empty() || report_.stopped) return;
+      if (ready_.empty()) return;
       if (!w->ready || w->busy) continue;
       // Under --truncate nothing else runs until the batch that truncated has committed.
       if (truncate_pending_ && any_busy()) return;
@@ -449,8 +674,12 @@ class Loader {
       ++report_.blank_lines;
       return;
     }
+    if (state_.resumed && state_.done[file].contains(line.number)) {
+      ++report_.lines_skipped;  // an earlier run committed it (loaded, or recorded as rejected)
+      return;
+    }
     if (auto rej = encoder_.encode(line.text, line.capacity)) {
-      note(reject(file, line.number, line.byte_offset, rej->column, "", rej->reason, line.text));
+      reject(file, line.number, line.byte_offset, rej->column, "", rej->reason, line.text);
       return;
     }
     bool any = false;
@@ -458,13 +687,14 @@ class Loader {
     if (!any) {
       // COPY cannot express a row of defaults only; such a line is almost always meant for
       // another table, so it is refused rather than loaded as an empty row.
-      note(reject(file, line.number, line.byte_offset, "", "", "no key of the line matches a column of " + schema_.qualified_name,
-                  line.text));
+      reject(file, line.number, line.byte_offset, "", "", "no key of the line matches a column of " + schema_.qualified_name,
+             line.text);
       return;
     }
     auto& slot = groups_[encoder_.signature()];
     if (!slot) slot = new_batch();
     Batch& b = *slot;
+    if (b.rows.empty() || b.rows.back().file != file || b.rows.back().line + 1 != line.number) ++b.runs;
     PendingRow row;
     row.file = file;
     row.line = line.number;
@@ -477,9 +707,9 @@ class Loader {
     row.raw_end = b.raw.size();
     b.live.push_back(b.rows.size());
     b.rows.push_back(row);
-    const std::size_t added = (row.copy_end - row.copy_begin) + (row.raw_end - row.raw_begin);
-    open_bytes_ += added;
-    if (b.rows.size() >= opt_.batch_rows || b.payload.size() + b.raw.size() >= opt_.batch_bytes) {
+    open_bytes_ += (row.copy_end - row.copy_begin) + (row.raw_end - row.raw_begin);
+    // Interleaved key sets make many runs of lines: the batch's progress record stays small.
+    if (b.rows.size() >= opt_.batch_rows || b.payload.size() + b.raw.size() >= opt_.batch_bytes || b.runs >= 4000) {
       open_bytes_ -= b.payload.size() + b.raw.size();
       ready_.push_back(std::move(slot));
       groups_.erase(encoder_.signature());
@@ -542,6 +772,10 @@ class Loader {
   CopyFormat format_;
   RowEncoder encoder_;
   RejectsFile rejects_;
+  std::optional<ProgressTable> progress_;  // nullopt: no progress records (see state_note)
+  LoadState state_;
+  std::int64_t next_batch_ = 1;
+  std::deque<RejectedLine> pending_rejects_;  // rejected, not yet recorded by a committed batch
   LoadReport report_;
   std::unique_ptr<uring::Reactor> reactor_;
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -563,26 +797,75 @@ class Loader {
   std::uint64_t position_done_ = 0;   // their sizes
 };
 
-void Worker::on_complete(Connection&, Result<void> outcome) {
-  if (!in_transaction) return loader->batch_done(*this, std::move(outcome));
+bool Worker::lost(Connection& c, const Result<void>& outcome) {
+  if (outcome || c.ready()) return false;
+  // The first request of the attempt to hear of it hands the batch back; the others find the
+  // worker idle.
+  if (busy && &c == conn) loader->batch_lost(*this);
+  return true;
+}
+
+void Worker::on_begin(Connection& c, Result<void> outcome) {
+  if (lost(c, outcome) || !busy) return;
+  begin_outcome = std::move(outcome);
+  if (!awaiting_begin) return;
+  awaiting_begin = false;
+  if (*begin_outcome) queue_copy();
+  else queue_commit();  // ends the failed transaction (as a ROLLBACK)
+}
+
+void Worker::queue_copy() {
+  if (batch->live.empty()) return queue_commit();  // a record of rejected lines only
+  if (!fe::query(conn->sink(), batch->copy_sql) || !conn->push_request(this)) return loader->fail("cannot queue COPY");
+  copy_queued = true;
+  pump();
+}
+
+void Worker::queue_commit() {
+  if (commit_queued) return;
+  auto& sink = conn->sink();
+  if (sink.remaining() < 64 || !conn->has_request_room()) {
+    commit_wanted = true;
+    return conn->notify_when_writable();
+  }
+  commit_wanted = false;
+  if (!fe::query(sink, "COMMIT") || !conn->push_request(&commit_step)) return loader->fail("cannot queue COMMIT");
+  commit_queued = true;
+}
+
+void Worker::on_complete(Connection& c, Result<void> outcome) {
+  if (lost(c, outcome) || !busy) return;
   // Inside BEGIN ... COMMIT the batch is done when COMMIT answers; a failed COPY makes the
-  // COMMIT a ROLLBACK, which also undoes the TRUNCATE (redone with the retried batch).
+  // COMMIT a ROLLBACK, which also undoes the progress record and a TRUNCATE.
   copy_outcome = std::move(outcome);
-  commit_step.done = [this](Result<void> r) {
-    Result<void> copy = std::move(*copy_outcome);
-    if (copy && !r) copy = std::unexpected(r.error());
-    loader->batch_done(*this, std::move(copy));
-  };
   if (!trailer_sent) {
     // The COPY failed before we finished streaming: the COMMIT goes now (the server ignores the
     // CopyData still queued before it).
     trailer_sent = true;
-    if (!fe::query(conn->sink(), "COMMIT") || !conn->push_request(&commit_step)) loader->fail("cannot queue COMMIT");
+    queue_commit();
   }
 }
 
+void Worker::on_commit(Connection& c, Result<void> outcome) {
+  if (lost(c, outcome) || !busy) return;
+  if (begin_outcome && !*begin_outcome) {
+    const Error& e = begin_outcome->error();
+    if (e.sqlstate() == "23505" && batch->maybe_committed) return loader->batch_found_committed(*this);
+    if (e.category() == ErrorCategory::server && !truncating)
+      return loader->batch_done(*this, make_error(ErrorCategory::config, "cannot record the batch in the progress table: " +
+                                                                           e.to_string()));
+    return loader->batch_done(*this, make_error(e.category(), (truncating ? "--truncate: " : "cannot start a batch: ") +
+                                                                  e.to_string()));
+  }
+  Result<void> result = copy_outcome ? std::move(*copy_outcome) : Result<void>{};
+  if (result && !outcome) result = std::unexpected(outcome.error());
+  loader->batch_done(*this, std::move(result));
+}
+
 void Worker::pump() {
-  if (!busy || trailer_sent) return;
+  if (!busy) return;
+  if (commit_wanted) return queue_commit();
+  if (!copy_queued || trailer_sent) return;
   auto& sink = conn->sink();
   const bool binary = loader->format() == CopyFormat::binary;
   auto room = [&] { return sink.remaining() > 5 ? sink.remaining() - 5 : 0; };
@@ -608,9 +891,7 @@ void Worker::pump() {
   fe::copy_done(sink);
   trailer_sent = true;
   streamed_at = Clock::now();
-  if (in_transaction && !copy_outcome) {
-    if (!fe::query(sink, "COMMIT") || !conn->push_request(&commit_step)) loader->fail("cannot queue COMMIT");
-  }
+  if (!copy_outcome) queue_commit();
 }
 
 }  // namespace
@@ -625,13 +906,36 @@ Result<LoadReport> run_load(const client::ConnectionBuilder& builder, const Load
   if (!conn) return std::unexpected(conn.error());
   auto schema = read_table_schema(*conn, options.table);
   if (!schema) return std::unexpected(schema.error());
+  // Exactly once: register the load (or find what earlier runs of it committed).
+  auto inputs = describe_inputs(options.files);
+  if (!inputs) return std::unexpected(inputs.error());
+  const std::string load_id =
+      options.load_id.empty() ? default_load_id(schema->qualified_name, *inputs) : options.load_id;
+  std::optional<ProgressTable> progress;
+  LoadState state;
+  std::string note;
+  auto table = ProgressTable::open(*conn, options.state_schema);
+  Result<LoadState> begun = table ? table->begin(*conn, load_id, options.load_id.empty(), schema->qualified_name, *inputs,
+                                                 options.resume)
+                                  : Result<LoadState>(std::unexpected(table.error()));
+  if (begun) {
+    progress = std::move(*table);
+    state = std::move(*begun);
+    if (options.resume && !state.resumed) note = "no earlier run of this load: loading everything";
+  } else if (!options.state_required && !options.resume && begun.error().sqlstate() == "42501") {
+    // A role that may not keep progress records still loads, as before exactly-once existed.
+    note = "no progress records (" + begun.error().message() + ")";
+  } else {
+    return std::unexpected(begun.error());
+  }
   conn->close();
   const CopyFormat format =
       !options.force_text && RowEncoder::binary_supported(*schema) ? CopyFormat::binary : CopyFormat::text;
   // The schema moves into the loader; the options refer to columns by index, which stay valid.
   auto encoding = resolve_encoder_options(*schema, format, options.maps, options.jsonb_column, options.rest_column);
   if (!encoding) return std::unexpected(encoding.error());
-  Loader loader(builder, options, std::move(*schema), std::move(*encoding));
+  Loader loader(builder, options, std::move(*schema), std::move(*encoding), std::move(progress), std::move(state),
+                std::move(note));
   return loader.run();
 }
 

@@ -30,7 +30,7 @@ namespace {
 
 std::atomic<int> g_interrupts{0};
 
-extern "C" void on_interrupt(int) {
+extern "C" void on_bench_interrupt(int) {
   // The first Ctrl-C stops the run and reports it; a second one leaves at once.
   if (g_interrupts.fetch_add(1) >= 1) ::_exit(130);
 }
@@ -157,8 +157,8 @@ int run_bench_command(BenchFlags& f) {
 
   auto builder = f.conn.builder();
   if (builder.info().application_name.value_or("").empty()) builder.application_name("pgstream bench");
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
+  std::signal(SIGINT, on_bench_interrupt);
+  std::signal(SIGTERM, on_bench_interrupt);
   auto result = bench::run_bench(builder, o, [](const bench::ProgressLine& p) { print_progress_line(p); });
   if (!result) throw std::runtime_error("bench: " + result.error().to_string());
 

@@ -1,8 +1,12 @@
 // `pgstream load`: JSON lines into a table. Exit status: 0 every line loaded, 3 finished with
-// rejected lines, 1 stopped by an error (connection, auth, max-errors), 2 usage error.
+// rejected lines, 1 stopped by an error (connection, auth, max-errors), 2 usage error, 130
+// interrupted (SIGINT/SIGTERM: the batches in flight committed; --resume goes on).
 #include <fmt/format.h>
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include <algorithm>
 #include <chrono>
@@ -31,7 +35,42 @@ std::string human_bytes(std::uint64_t n) {
 
 double per_second(double n, double seconds) { return seconds > 0 ? n / seconds : 0; }
 
+// SIGINT/SIGTERM count: the loader stops reading at the first, aborts at the second.
+std::atomic<int> g_interrupts{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+
+extern "C" void on_interrupt(int) { g_interrupts.fetch_add(1, std::memory_order_relaxed); }
+
+void install_interrupt_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocking wait returns EINTR and the loop sees the flag
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+void print_resume_lines(const load::LoadReport& r) {
+  if (!r.load_id.empty())
+    std::printf("%s\n", fmt::format("  load id: {}{}", r.load_id, r.resumed ? fmt::format(" (resumed: {} lines done by earlier runs skipped, "
+                                                                                        "{} rows and {} rejected lines committed before)",
+                                                                                        r.lines_skipped, r.resumed_rows, r.resumed_rejected)
+                                                                            : std::string())
+                            .c_str());
+  if (r.reconnects || r.batches_resent || r.ambiguous_committed || r.ambiguous_rolled_back)
+    std::printf("%s\n", fmt::format("  connections reopened: {}, batches resent: {}, lost COMMIT answers resolved: {} committed, {} "
+                                    "rolled back and resent",
+                                    r.reconnects, r.batches_resent, r.ambiguous_committed, r.ambiguous_rolled_back)
+                            .c_str());
+  if (!r.state_note.empty()) std::printf("  note: %s\n", r.state_note.c_str());
+}
+
 void print_text_report(const load::LoadReport& r) {
+  if (r.already_finished) {
+    std::printf("load %s finished already (at %s): nothing to do, no line loaded\n", r.load_id.c_str(),
+                r.finished_at.c_str());
+    return;
+  }
   const double mib = static_cast<double>(r.bytes_read) / (1024.0 * 1024.0);
   std::printf("%s\n", fmt::format("loaded {} rows into {} from {} file(s): {} lines, {}, in {:.2f} s ({:.0f} rows/s, {:.1f} MiB/s)",
                                   r.rows_loaded, r.table, r.files, r.lines_read, human_bytes(r.bytes_read), r.seconds,
@@ -64,7 +103,9 @@ void print_text_report(const load::LoadReport& r) {
                                   pct(r.server_seconds, conn_seconds),
                                   std::max(0.0, 100.0 - pct(r.streaming_seconds + r.server_seconds, conn_seconds)))
                           .c_str());
+  print_resume_lines(r);
   if (r.stopped) std::printf("  STOPPED: %s\n", r.stop_reason.c_str());
+  if (r.interrupted) std::printf("  INTERRUPTED: %s\n", r.stop_reason.c_str());
 }
 
 void print_json_report(const load::LoadReport& r) {
@@ -81,6 +122,16 @@ void print_json_report(const load::LoadReport& r) {
   out += fmt::format(",\"time\":{{\"reading\":{:.6f},\"parsing_encoding\":{:.6f},\"waiting\":{:.6f},"
                      "\"connections_streaming\":{:.6f},\"connections_waiting_server\":{:.6f}}}",
                      r.reading_seconds, r.encoding_seconds, r.waiting_seconds, r.streaming_seconds, r.server_seconds);
+  out += fmt::format(",\"interrupted\":{},\"aborted\":{},\"resumed\":{},\"already_finished\":{},\"lines_skipped\":{},"
+                     "\"resumed_rows\":{},\"resumed_rejected\":{},\"reconnects\":{},\"batches_resent\":{},"
+                     "\"ambiguous_committed\":{},\"ambiguous_rolled_back\":{}",
+                     r.interrupted, r.aborted, r.resumed, r.already_finished, r.lines_skipped, r.resumed_rows,
+                     r.resumed_rejected, r.reconnects, r.batches_resent, r.ambiguous_committed, r.ambiguous_rolled_back);
+  out += ",\"load_id\":";
+  if (r.load_id.empty()) out += "null";
+  else load::append_json_string(out, r.load_id);
+  out += ",\"state_note\":";
+  load::append_json_string(out, r.state_note);
   out += ",\"stop_reason\":";
   load::append_json_string(out, r.stop_reason);
   out += ",\"rejects_file\":";
@@ -123,6 +174,8 @@ void add_load_command(CLI::App& app, Action& run) {
     std::int64_t max_errors = -1;
     bool json = false;
     std::optional<bool> progress;
+    std::string synchronous_commit;
+    std::int64_t retry_max_backoff_ms = 5000;
   };
   auto flags = std::make_shared<Flags>();
   flags->conn.add_to(*cmd);
@@ -147,9 +200,34 @@ void add_load_command(CLI::App& app, Action& run) {
   cmd->add_flag("--json", flags->json, "final report as JSON on stdout");
   cmd->add_flag("--progress,!--no-progress", flags->progress, "progress on stderr (default: when stderr is a terminal)");
   cmd->add_flag("--text-copy", flags->options.force_text, "use COPY text format even where binary is possible");
+  cmd->add_flag("--resume", flags->options.resume,
+                "skip what an earlier run of the same load already committed (loaded or rejected lines)");
+  cmd->add_option("--load-id", flags->options.load_id,
+                  "names the load for --resume (default: from the table and the input files' names, sizes and times)");
+  cmd->add_option("--state-schema", flags->options.state_schema,
+                  "schema of the progress tables (loads, load_progress), created on first use")
+      ->default_val(flags->options.state_schema);
+  cmd->add_option("--retries", flags->options.retries, "reconnect attempts in a row after a lost connection")
+      ->default_val(flags->options.retries)
+      ->check(CLI::Range(0, 1000));
+  cmd->add_option("--retry-max-backoff", flags->retry_max_backoff_ms, "longest wait between reconnect attempts (ms)")
+      ->default_val(flags->retry_max_backoff_ms)
+      ->check(CLI::Range(1, 3'600'000));
+  cmd->add_option("--synchronous-commit", flags->synchronous_commit,
+                  "'off': SET synchronous_commit = off per session (faster; a server crash may lose the last "
+                  "commits, which --resume then loads again)")
+      ->check(CLI::IsMember({"on", "off"}));
   cmd->callback([flags, &run] {
     run = [flags]() -> int {
       if (flags->max_errors >= 0) flags->options.max_errors = static_cast<std::uint64_t>(flags->max_errors);
+      flags->options.synchronous_commit_off = flags->synchronous_commit == "off";
+      flags->options.retry_max_backoff = std::chrono::milliseconds(flags->retry_max_backoff_ms);
+      flags->options.retry_initial_backoff =
+          std::min(flags->options.retry_initial_backoff, flags->options.retry_max_backoff);
+      flags->options.state_required = flags->options.resume || !flags->options.load_id.empty() ||
+                                      flags->options.state_schema != "pgstream";
+      install_interrupt_handlers();
+      flags->options.interrupts = &g_interrupts;
       auto builder = flags->conn.builder();
       if (builder.info().application_name.value_or("").empty()) builder.application_name("pgstream load");
       if (flags->progress.value_or(::isatty(2) != 0)) {
@@ -163,8 +241,9 @@ void add_load_command(CLI::App& app, Action& run) {
       if (!report) throw std::runtime_error("load: " + report.error().to_string());
       if (flags->json) print_json_report(*report);
       else print_text_report(*report);
+      if (report->interrupted || report->aborted) return 130;
       if (report->stopped) return 1;
-      return report->rows_rejected > 0 ? 3 : 0;
+      return report->rows_rejected + report->resumed_rejected > 0 && !report->already_finished ? 3 : 0;
     };
   });
 }

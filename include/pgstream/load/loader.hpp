@@ -3,7 +3,13 @@
 // reason (file, line, column, SQLSTATE). Rows go to the server as binary COPY batches (COPY text
 // for tables with a type we have no binary codec for), grouped by the set of keys present so that
 // an absent key gives its column the DEFAULT, over several connections of one io_uring reactor.
+// Exactly once: every batch is one transaction that also records its lines in a progress table
+// (progress_table.hpp); a lost connection is reopened and its batch sent again, the progress
+// record deciding whether a COMMIT whose answer was lost happened; --resume skips what earlier
+// runs committed.
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -38,6 +44,22 @@ struct LoadOptions {
   std::string rest_column;             // keys with no column go into this json/jsonb object
   std::vector<std::string> maps;       // "COL=/json/pointer": a column from a nested path
   bool force_text = false;             // COPY text format even when binary is possible
+  // Exactly once: each batch's transaction records its lines in <state_schema>.load_progress.
+  bool resume = false;                 // skip what an earlier run of the same load committed
+  std::string load_id;                 // empty: derived from the table and the input files
+  std::string state_schema = "pgstream";
+  // Without it, a role that may not create or use the state schema loads without progress
+  // records (a lost connection is then fatal once a COMMIT may have been sent, and --resume is
+  // impossible); with it (--resume, --load-id, --state-schema imply it) that is an error.
+  bool state_required = false;
+  // A lost connection is reopened with exponential back-off, at most `retries` times in a row.
+  unsigned retries = 10;
+  std::chrono::milliseconds retry_initial_backoff{100};
+  std::chrono::milliseconds retry_max_backoff{5000};
+  bool synchronous_commit_off = false; // SET synchronous_commit = off on every connection
+  // Counts SIGINT/SIGTERM (set by the caller's signal handler): 1 stops reading and lets the
+  // batches in flight commit; 2 aborts at once (uncommitted batches roll back on the server).
+  const std::atomic<int>* interrupts = nullptr;
   // Called about every progress_interval while loading (from the loading thread).
   std::function<void(const LoadReport&)> progress;
   std::chrono::milliseconds progress_interval{250};
@@ -68,6 +90,21 @@ struct LoadReport {
   double streaming_seconds = 0;
   double server_seconds = 0;
   bool stopped = false;          // stopped early (max-errors)
+  bool interrupted = false;      // stopped by SIGINT/SIGTERM (the batches in flight committed)
+  bool aborted = false;          // a second signal: stopped at once
+  // Exactly once.
+  std::string load_id;           // empty when the load ran without progress records
+  std::string state_note;        // why it ran without them
+  bool resumed = false;          // an earlier run's progress applied
+  bool already_finished = false; // --resume of a load that had finished: nothing was loaded
+  std::string finished_at;
+  std::uint64_t lines_skipped = 0;        // committed by an earlier run (loaded or rejected)
+  std::uint64_t resumed_rows = 0;         // rows earlier runs committed
+  std::uint64_t resumed_rejected = 0;     // lines earlier runs recorded as rejected
+  std::uint64_t reconnects = 0;           // connections opened again after a loss
+  std::uint64_t batches_resent = 0;       // batches sent again after their connection was lost
+  std::uint64_t ambiguous_committed = 0;  // COMMIT answer lost, found in the progress table
+  std::uint64_t ambiguous_rolled_back = 0;  // COMMIT answer lost, not there: sent again
   std::string stop_reason;
   std::string rejects_path;      // empty when nothing was rejected
   std::string table;             // as the server names it
@@ -75,9 +112,10 @@ struct LoadReport {
   std::size_t connections = 0;
 };
 
-// Runs the whole load. Errors: connection or I/O failures, a missing table, a connection lost
-// mid-load (rows of batches whose COPY completed are in the table; the report says how many);
-// rejected lines are not errors (they are counted and written to the rejects file).
+// Runs the whole load. Errors: connection or I/O failures, a missing table, a connection that
+// could not be reopened within `retries` (committed batches are in the table and in the progress
+// records, so --resume goes on from there); a refused --resume. Rejected lines are not errors
+// (they are counted and written to the rejects file).
 [[nodiscard]] Result<LoadReport> run_load(const client::ConnectionBuilder& builder, const LoadOptions& options);
 
 }  // namespace pgstream::load
