@@ -104,6 +104,12 @@ struct Request final : uring::RequestHandler {
   std::size_t statement = 0;
   Ns sent = 0;
   std::uint64_t rows = 0;
+  // A \startpipeline block: its statements (command, whether it carried its Parse) under one
+  // Sync; `answered` counts those whose CommandComplete came, `parsed` the ParseCompletes.
+  bool pipeline = false;
+  std::vector<std::pair<std::uint32_t, bool>> items;
+  std::size_t answered = 0, parsed = 0;
+  Ns last_answer = 0;
   void on_frame(Connection& c, const protocol::Frame& f) override;
   void on_complete(Connection& c, Result<void> outcome) override;
 };
@@ -127,6 +133,7 @@ struct Client {
   std::vector<std::uint8_t> prepared;  // per statement index: Parse sent on this session
   std::vector<protocol::EncodedValue> params;
   bool parsing = false;  // send_sql: the statement being sent carries its Parse
+  Request* pipe = nullptr;  // the open \startpipeline block's request
   std::vector<std::string> columns;    // \gset: the current result's column names
   std::vector<ResultColumn> row;
   std::vector<std::unique_ptr<Request>> pool;
@@ -146,6 +153,9 @@ struct Client {
     r->rows = 0;
     r->rollback = false;
     r->parsing = r->parse_done = false;
+    r->pipeline = false;
+    r->items.clear();
+    r->answered = r->parsed = 0;
     free_requests.push_back(r);
   }
 
@@ -436,6 +446,7 @@ void Client::reset_session() {
   waiting_results = false;
   sleep_until = 0;
   retry = -1;
+  pipe = nullptr;
   std::fill(prepared.begin(), prepared.end(), 0);
 }
 
@@ -468,9 +479,26 @@ void Client::pump(Ns now) {
         case StepKind::sleep:
           sleep_until = now + step->sleep_us * 1000;
           break;
-        case StepKind::start_pipeline:
+        case StepKind::start_pipeline: {
+          // One request for the whole block, registered now: answers may come before its Sync.
+          Request* r = take_request();
+          r->txn = static_cast<std::uint32_t>(stepping);
+          r->script = x.script;
+          r->pipeline = true;
+          r->sent = now;
+          r->last_answer = now;
+          if (!conn->push_request(r)) {  // room was checked before the step
+            give_back(r);
+            return;
+          }
+          ++x.pending;
+          if (x.sent < 0) x.sent = now;
+          pipe = r;
+          break;
+        }
         case StepKind::end_pipeline:
-          // Statements already go out back to back, each with its Sync.
+          if (pipe) fe::sync(conn->sink());
+          pipe = nullptr;
           break;
         case StepKind::end_of_script: {
           x.stepping_done = true;
@@ -560,10 +588,14 @@ bool Client::send_sql(const Step& step, Ns now) {
     // \gset needs the column names, which only a RowDescription carries.
     if (ok && step.capture != ResultCapture::none) ok = fe::describe(sink, protocol::Target::portal);
     if (ok) ok = fe::execute(sink);
-    if (ok) fe::sync(sink);
+    if (ok && !pipe) fe::sync(sink);
   }
   if (!ok || sink.overflowed()) {
     protocol::rollback(sink, mark);
+    if (pipe) {  // the block's request is registered: close it, the server answers its Sync
+      fe::sync(sink);
+      pipe = nullptr;
+    }
     t->client_error(ok ? Error(ErrorCategory::config, "a statement of script " + t->opt().scripts[x.script].name +
                                                           " does not fit the send buffer")
                        : ok.error());
@@ -576,6 +608,10 @@ bool Client::send_sql(const Step& step, Ns now) {
     return false;
   }
   if (t->opt().mode == QueryMode::prepared) prepared[stmt] = 1;
+  if (pipe) {
+    pipe->items.emplace_back(step.command, parsing);
+    return true;
+  }
   Request* r = take_request();
   r->txn = static_cast<std::uint32_t>(stepping);
   r->command = step.command;
@@ -615,8 +651,19 @@ void Client::on_request_done(Request& r, const Result<void>& outcome) {
   // A Parse the server refused leaves no prepared statement: the next try parses again.
   if (r.parsing && !r.parse_done) prepared[r.statement] = 0;
   Txn& x = txns[r.txn];
-  const Ns since = std::max(r.sent, x.last_done);
-  t->record_statement(r.script, r.command, now - since, outcome.has_value(), now);
+  if (r.pipeline) {
+    // ParseCompletes come in order: the Parses after the ones answered did not happen.
+    std::size_t parses = 0;
+    for (const auto& [command, parsing_it] : r.items) {
+      if (!parsing_it) continue;
+      if (parses++ >= r.parsed) prepared[t->shared().statement_base[r.script] + command] = 0;
+    }
+    if (!outcome && r.answered < r.items.size())
+      t->record_statement(r.script, r.items[r.answered].first, 0, false, now);
+  } else {
+    const Ns since = std::max(r.sent, x.last_done);
+    t->record_statement(r.script, r.command, now - since, outcome.has_value(), now);
+  }
   x.last_done = now;
   if (!outcome && !x.failed) {
     x.failed = true;
@@ -665,7 +712,20 @@ void Client::maybe_finish(std::uint32_t k, Ns now) {
 }
 
 void Request::on_frame(Connection&, const protocol::Frame& f) {
-  if (f.type == '1') parse_done = true;
+  if (f.type == '1') {
+    parse_done = true;
+    ++parsed;
+  }
+  if (pipeline) {
+    // Each statement of the block is timed from the previous answer (or the send).
+    if ((f.type == 'C' || f.type == 'I') && answered < items.size()) {
+      const Ns now = client->t->now();
+      client->t->record_statement(script, items[answered].first, now - last_answer, true, now);
+      last_answer = now;
+      ++answered;
+    }
+    return;
+  }
   if (capture == ResultCapture::none || rollback) return;
   Client& c = *client;
   switch (f.type) {

@@ -10,6 +10,7 @@
 #include "pgstream/protocol/frame.hpp"
 #include "pgstream/protocol/frontend.hpp"
 #include "pgstream/protocol/types/text_util.hpp"
+#include "conninfo_keywords.hpp"
 
 namespace pgstream::client {
 
@@ -241,7 +242,8 @@ struct StartupMachine::Impl {
       const bool sent = std::any_of(options.parameters.begin(), options.parameters.end(),
                                     [&](const auto& p) { return p.first == o; });
       if (!o.starts_with("_pq_.") || !sent)
-        return invalid("server reported an unsupported parameter that was not requested (\"" + std::string(o) + "\")");
+        return invalid("server reported an unsupported parameter that was not requested (" + detail::quote_for_message(o) +
+                       ")");
     }
     return {};
   }
@@ -297,7 +299,8 @@ struct StartupMachine::Impl {
       }
       default:
         return make_error(ErrorCategory::protocol,
-                          std::string("unexpected message type '") + frame.type + "' during start-up");
+                          "unexpected message type " + detail::quote_for_message(std::string_view(&frame.type, 1)) +
+                              " during start-up");
     }
   }
 };

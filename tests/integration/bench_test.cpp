@@ -180,6 +180,41 @@ TEST_F(Bench, CustomScriptWithGsetIfAndWeights) {
             std::to_string(r->per_script_transactions[1]));
 }
 
+TEST_F(Bench, APipelineBlockIsOneImplicitTransactionUnderOneSync) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = db_admin();
+  ASSERT_TRUE(conn.simple_query("CREATE TABLE bench_pipe(v int)"));
+  for (auto mode : {bench::QueryMode::prepared, bench::QueryMode::extended}) {
+    BenchRun run;
+    run.script("pipe", "\\set x random(1, 10)\n\\startpipeline\nINSERT INTO bench_pipe VALUES (:x);\n"
+                       "INSERT INTO bench_pipe VALUES (:x + 100);\nINSERT INTO bench_pipe VALUES (:x + 200);\n\\endpipeline\n");
+    run.o.mode = mode;
+    run.o.clients = 2;
+    run.o.transactions = 20;
+    run.o.per_statement = true;
+    auto r = bench::run_bench(bench_builder("bench pipe"), run.o);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->transactions, 40u);
+    for (const auto& st : r->statements) EXPECT_EQ(st.latency.count(), 40u);
+  }
+  EXPECT_EQ(value(conn, "SELECT count(*) || ' ' || count(*) FILTER (WHERE v > 200) FROM bench_pipe"), "240 80");
+
+  // An error inside the block: the server skips the rest up to the Sync and the implicit
+  // transaction rolls back, the statements before the error included.
+  BenchRun bad;
+  bad.script("bad", "\\startpipeline\nINSERT INTO bench_pipe VALUES (-1);\nSELECT 1/0;\nINSERT INTO bench_pipe VALUES (-2);\n"
+                    "\\endpipeline\n");
+  bad.o.clients = 1;
+  bad.o.transactions = 5;
+  bad.o.per_statement = true;
+  auto r = bench::run_bench(bench_builder("bench pipe"), bad.o);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->failed, 5u);
+  EXPECT_EQ(r->errors_by_sqlstate.at("22012"), 5u);
+  EXPECT_EQ(r->statements.at(1).errors, 5u);
+  EXPECT_EQ(value(conn, "SELECT count(*) FROM bench_pipe WHERE v < 0"), "0");
+}
+
 std::vector<int> backend_pids(client::PgConnection& conn, const std::string& app) {
   auto r = conn.simple_query("SELECT pid FROM pg_stat_activity WHERE application_name = '" + app + "'");
   std::vector<int> pids;

@@ -58,5 +58,36 @@ TEST(FuzzRegressions, ScramServerErrorTextIsShownEscaped) {
   EXPECT_EQ(done.error().message(), "SCRAM: the server rejected the authentication: i\\x0avalid-proof");
 }
 
+// startup_machine_fuzz: an option name of NegotiateProtocolVersion, and a message type byte, went
+// into messages as sent, line breaks and all.
+std::string frame_of(char type, const std::string& body) {
+  std::string bytes(1, type);
+  const auto len = static_cast<std::uint32_t>(body.size() + 4);
+  for (int shift = 24; shift >= 0; shift -= 8) bytes += static_cast<char>((len >> shift) & 0xff);
+  return bytes + body;
+}
+
+std::string first_error_for(const std::string& bytes) {
+  const auto r = protocol::next_frame(std::as_bytes(std::span<const char>(bytes.data(), bytes.size())));
+  EXPECT_TRUE(r.complete());
+  client::StartupOptions options;
+  options.user = "alice";
+  client::StartupMachine machine(std::move(options), {});
+  std::string out;
+  EXPECT_TRUE(machine.start(out).has_value());
+  auto status = machine.on_frame(r.frame, out);
+  EXPECT_FALSE(status.has_value());
+  return status.has_value() ? std::string() : status.error().message();
+}
+
+TEST(FuzzRegressions, StartupMessagesShowServerBytesEscaped) {
+  const std::string negotiate = frame_of('v', std::string("\0\x03\0\0\0\0\0\x01", 8) + std::string("_pq_bad\nname\0", 13));
+  const std::string m1 = first_error_for(negotiate);
+  EXPECT_EQ(m1.find('\n'), std::string::npos) << m1;
+  EXPECT_NE(m1.find("\"_pq_bad?name\""), std::string::npos) << m1;
+  // (the frame decoder refuses unknown type bytes; a known but misplaced one is named)
+  EXPECT_EQ(first_error_for(frame_of('D', std::string("\0\0", 2))), "unexpected message type \"D\" during start-up");
+}
+
 }  // namespace
 }  // namespace pgstream
