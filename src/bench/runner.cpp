@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -330,9 +329,6 @@ class ThreadRunner {
     ro.max_connections = clients_.size();
     ro.send_buffer_bytes = 64 * 1024;
     ro.recv_ring_bytes = 64 * 1024;
-    // EXPERIMENT (branch benchpeers): completions per wake-up from the environment.
-    if (const char* e = std::getenv("PGSTREAM_BENCH_COALESCE")) ro.coalesce_completions = static_cast<unsigned>(std::atoi(e));
-    if (const char* e = std::getenv("PGSTREAM_BENCH_COALESCE_US")) ro.coalesce_delay = std::chrono::microseconds(std::atoi(e));
     ro.reconnect.max_attempts = 60;  // a server restart mid-run: keep trying for a while
     ro.reconnect.initial_backoff = std::chrono::milliseconds(50);
     ro.reconnect.max_backoff = std::chrono::milliseconds(1000);
