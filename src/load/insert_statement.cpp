@@ -12,10 +12,14 @@ Result<InsertTarget> resolve_insert_target(client::PgConnection& conn, const Tab
   t.schema = &schema;
   t.format = format;
   t.mode = mode;
-  // The same columns, in the same order, as read_table_schema reads them.
+  // The same columns, in the same order, as read_table_schema reads them. Schema-qualified
+  // pg_type names, not format_type(): that prints bpchar as "character", which means character(1)
+  // and would cut every value to one character.
   const std::string sql =
-      "SELECT format_type(coalesce(nullif(t.typbasetype, 0), t.oid), NULL) "
+      "SELECT format('%I.%I', n.nspname, b.typname) "
       "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+      "JOIN pg_type b ON b.oid = coalesce(nullif(t.typbasetype, 0), t.oid) "
+      "JOIN pg_namespace n ON n.oid = b.typnamespace "
       "WHERE a.attrelid = to_regclass(" + quote_literal(schema.qualified_name) + ") AND a.attnum > 0 "
       "AND NOT a.attisdropped ORDER BY a.attnum";
   auto rows = conn.simple_query(sql);

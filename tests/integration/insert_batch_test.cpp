@@ -129,9 +129,9 @@ TEST(InsertBatch, UnnestFormLoadsEveryTypeAsCopyWould) {
   const auto st = l.statement_for();
   EXPECT_EQ(st.shape, InsertShape::unnest);
   EXPECT_NE(st.sql.find("unnest("), std::string::npos) << st.sql;
-  EXPECT_NE(st.sql.find("$9::integer[]"), std::string::npos) << "a domain goes as its base type: " << st.sql;
-  EXPECT_NE(st.sql.find("$10::character varying[]"), std::string::npos) << "no typmod in the cast: " << st.sql;
-  EXPECT_NE(st.sql.find("$11::bpchar[]"), std::string::npos) << st.sql;
+  EXPECT_NE(st.sql.find("$9::pg_catalog.int4[]"), std::string::npos) << "a domain goes as its base type: " << st.sql;
+  EXPECT_NE(st.sql.find("$10::pg_catalog.\"varchar\"[]"), std::string::npos) << "no typmod in the cast: " << st.sql;
+  EXPECT_NE(st.sql.find("$11::pg_catalog.bpchar[]"), std::string::npos) << st.sql;
   load::InsertBatch batch(st);
   l.fill(batch, lines);
   auto tally = send(conn, st, batch, "ib_types_1");

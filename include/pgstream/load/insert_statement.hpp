@@ -5,7 +5,8 @@
 //
 // Unnest form, one Bind per batch, one binary array parameter per present column:
 //
-//   INSERT INTO t ("id", "name") SELECT c1, c2 FROM unnest($1::int8[], $2::text[]) AS u(c1, c2)
+//   INSERT INTO t ("id", "name") SELECT c1, c2 FROM unnest($1::pg_catalog.int8[], $2::pg_catalog.text[])
+//     AS u(c1, c2)
 //   [ON CONFLICT ("id") DO NOTHING | DO UPDATE SET "name" = EXCLUDED."name"]
 //
 // In update mode the INSERT sits in a CTE, RETURNING (xmax = 0) (true for a fresh row, false for
@@ -48,7 +49,7 @@ struct InsertTarget {
   CopyFormat format = CopyFormat::binary;  // what the RowEncoder writes (binary_supported())
   InsertMode mode = InsertMode::insert;
   ConflictKey key;                         // empty columns: ON CONFLICT without a target (do_nothing only)
-  std::vector<std::string> base_type_names;  // per column: format_type(base type, NULL), e.g. "bpchar"
+  std::vector<std::string> base_type_names;  // per column: the base type without typmod, e.g. pg_catalog.bpchar
 };
 
 // Reads the base type names and, for do_nothing/update, the conflict key (`conflict_key` empty:
