@@ -13,6 +13,7 @@
 #include "pgstream/load/row_encoder.hpp"
 #include "pgstream/load/table_schema.hpp"
 #include "pgstream/protocol/frontend.hpp"
+#include "pgstream/protocol/types/oid.hpp"
 #include "support/load_support.hpp"
 
 namespace pgstream::testing {
@@ -374,6 +375,54 @@ TEST(InsertBatch, NullKeysAreNotMergedAndOnlyKeyColumnsMeanDoNothing) {
   auto tally2 = send(conn, st2, batch2, "");
   ASSERT_FALSE(tally2.error()) << tally2.error()->to_string();
   EXPECT_EQ(tally2.counts(batch2.rows()), (InsertCounts{1, 0, 1, 0}));
+}
+
+// No server needed: the same bytes whatever the sink, and a registered buffer that is too small
+// holds no partial message.
+TEST(InsertBatch, EncodesTheSameIntoAFixedBufferAndDropsWhatDoesNotFit) {
+  for (auto shape : {InsertShape::unnest, InsertShape::values}) {
+    load::InsertStatement st;
+    st.shape = shape;
+    st.columns = {0, 1};
+    st.element_oids = {protocol::oid::int8, protocol::oid::text};
+    load::InsertBatch batch(st);
+    for (std::int64_t k = 1; k <= 3; ++k) {
+      std::string& row = batch.row_sink();
+      protocol::put_i16(row, 2);
+      protocol::put_i32(row, 8);
+      protocol::put_i64(row, k);
+      if (k == 2) {
+        protocol::put_i32(row, -1);
+      } else {
+        protocol::put_i32(row, 3);
+        row += "abc";
+      }
+      ASSERT_TRUE(batch.commit_row());
+    }
+    batch.row_sink() += std::string("\x00\x02\x00", 3);  // a torn tuple is refused and dropped
+    EXPECT_FALSE(batch.commit_row());
+    EXPECT_EQ(batch.rows(), 3u);
+
+    std::string grown;
+    ASSERT_TRUE(batch.encode(grown, "s1"));
+    std::vector<std::byte> region(grown.size());
+    protocol::SpanSink fixed(region);
+    ASSERT_TRUE(batch.encode(fixed, "s1"));
+    EXPECT_FALSE(fixed.overflowed());
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(region.data()), fixed.size()), grown);
+
+    std::vector<std::byte> small(grown.size() - 1);
+    protocol::SpanSink tight(small);
+    ASSERT_TRUE(batch.encode(tight, "s1"));
+    EXPECT_TRUE(tight.overflowed());
+    EXPECT_EQ(tight.size(), 0u) << "a batch goes whole or not at all";
+
+    const std::uint32_t last[] = {2};
+    std::string one;
+    ASSERT_TRUE(batch.encode(one, "s1", std::span<const std::uint32_t>(last)));
+    EXPECT_LT(one.size(), grown.size());
+    EXPECT_NE(one.find("abc"), std::string::npos);
+  }
 }
 
 TEST(InsertBatch, ConflictKeyIsThePrimaryKeyOrAUniqueIndexOnExactlyTheColumns) {

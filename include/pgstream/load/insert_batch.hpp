@@ -78,7 +78,8 @@ class InsertBatch {
   // Bind and Execute for the rows (all rows, or those listed, in the order listed), without Sync:
   // unnest shape, one Bind of arrays; values shape, one Bind and Execute per row. An empty
   // selection writes nothing. On an encode error (a message over 2 GiB) the sink is as it was.
-  // A SpanSink that runs out of room drops the partial message and stays overflowed().
+  // A SpanSink that runs out of room keeps nothing of the batch and stays overflowed(): send what
+  // it holds, clear it, and encode the batch again (or a part of it, through `rows`).
   template <protocol::ByteSink S>
   [[nodiscard]] Result<void> encode(S& sink, std::string_view statement_name,
                                     std::optional<std::span<const std::uint32_t>> rows = std::nullopt) const;
@@ -202,6 +203,7 @@ Result<void> InsertBatch::encode(S& sink, std::string_view statement_name,
   auto r = statement_->shape == InsertShape::values ? encode_values(sink, statement_name, selected)
                                                     : encode_unnest(sink, statement_name, selected);
   if (!r) protocol::detail::undo(sink, start);
+  else protocol::detail::drop_if_overflowed(sink, start);  // all of the batch or none of it
   return r;
 }
 
