@@ -1,0 +1,206 @@
+#include "pgstream/load/insert_batch.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <limits>
+#include <cstring>
+
+#include "pgstream/protocol/backend.hpp"
+
+namespace pgstream::load {
+
+InsertBatch::InsertBatch(const InsertStatement& statement)
+    : statement_(&statement), columns_(statement.columns.size()) {}
+
+void InsertBatch::clear() noexcept {
+  data_.clear();
+  committed_ = 0;
+  committed_rows_ = 0;
+  fields_.clear();
+  origin_.clear();
+}
+
+Result<void> InsertBatch::commit_row() {
+  const std::size_t begin = committed_, end = data_.size();
+  const std::size_t fields_before = fields_.size();
+  auto fail = [&](std::string why) -> Result<void> {
+    data_.resize(begin);
+    fields_.resize(fields_before);
+    return make_error(ErrorCategory::encode, "insert batch: " + why);
+  };
+  if (end - begin > std::numeric_limits<std::int32_t>::max() || end > std::numeric_limits<std::uint32_t>::max())
+    return fail("the batch holds more than 4 GiB");
+  const char* p = data_.data();
+  if (statement_->format == CopyFormat::binary) {
+    std::size_t at = begin;
+    auto get32 = [&](std::int32_t& v) {
+      if (end - at < 4) return false;
+      std::uint32_t u;
+      std::memcpy(&u, p + at, 4);
+      if constexpr (std::endian::native == std::endian::little) u = std::byteswap(u);
+      v = static_cast<std::int32_t>(u);
+      at += 4;
+      return true;
+    };
+    if (end - at < 2) return fail("a row shorter than its field count");
+    const auto count = static_cast<std::size_t>((static_cast<unsigned char>(p[at]) << 8) | static_cast<unsigned char>(p[at + 1]));
+    at += 2;
+    if (count != columns_) return fail("a row of " + std::to_string(count) + " fields for " + std::to_string(columns_) + " columns");
+    for (std::size_t c = 0; c < columns_; ++c) {
+      std::int32_t len = 0;
+      if (!get32(len) || len < -1 || (len > 0 && end - at < static_cast<std::size_t>(len))) return fail("a truncated field");
+      fields_.push_back({static_cast<std::uint32_t>(at), len});
+      if (len > 0) at += static_cast<std::size_t>(len);
+    }
+    if (at != end) return fail("bytes after the last field");
+  } else {
+    if (end == begin || p[end - 1] != '\n') return fail("a text row without its newline");
+    std::size_t at = begin;
+    for (std::size_t c = 0; c < columns_; ++c) {
+      const void* tab = std::memchr(p + at, '\t', end - 1 - at);
+      const std::size_t stop = tab ? static_cast<std::size_t>(static_cast<const char*>(tab) - p) : end - 1;
+      if ((c + 1 < columns_) != (tab != nullptr))
+        return fail("a text row without one field per column");
+      const bool null = stop - at == 2 && p[at] == '\\' && p[at + 1] == 'N';
+      fields_.push_back({static_cast<std::uint32_t>(at), null ? -1 : static_cast<std::int32_t>(stop - at)});
+      at = stop + 1;
+    }
+  }
+  committed_ = end;
+  origin_.push_back(static_cast<std::uint32_t>(committed_rows_++));
+  return {};
+}
+
+bool InsertBatch::keys_equal(std::size_t a, std::size_t b) const noexcept {
+  for (std::size_t k : statement_->key_positions) {
+    const Field& x = field(a, k);
+    const Field& y = field(b, k);
+    if (x.length != y.length) return false;
+    if (std::memcmp(data_.data() + x.offset, data_.data() + y.offset, static_cast<std::size_t>(x.length)) != 0)
+      return false;
+  }
+  return true;
+}
+
+std::size_t InsertBatch::dedupe() {
+  if (statement_->key_positions.empty() || rows() < 2) return 0;
+  order_.clear();
+  for (std::size_t r = 0; r < rows(); ++r) {
+    std::uint64_t h = 14695981039346656037ull;  // FNV-1a over each key field's length and bytes
+    bool has_null = false;
+    for (std::size_t k : statement_->key_positions) {
+      const Field& f = field(r, k);
+      if (f.length < 0) {
+        has_null = true;
+        break;
+      }
+      const auto* b = reinterpret_cast<const unsigned char*>(data_.data() + f.offset);
+      for (std::int32_t i = 0; i < f.length; ++i) h = (h ^ b[i]) * 1099511628211ull;
+      h = (h ^ static_cast<std::uint32_t>(f.length)) * 1099511628211ull;
+    }
+    if (!has_null) order_.emplace_back(h, static_cast<std::uint32_t>(r));  // NULL keys never conflict
+  }
+  std::sort(order_.begin(), order_.end());
+  drop_.assign(rows(), 0);
+  std::size_t dropped = 0;
+  for (std::size_t a = 0; a < order_.size();) {
+    std::size_t b = a + 1;
+    while (b < order_.size() && order_[b].first == order_[a].first) ++b;
+    // Within one hash, rows are in batch order: a row with an equal key later on loses.
+    for (std::size_t i = a; i + 1 < b; ++i)
+      for (std::size_t j = i + 1; j < b; ++j)
+        if (keys_equal(order_[i].second, order_[j].second)) {
+          drop_[order_[i].second] = 1;
+          ++dropped;
+          break;
+        }
+    a = b;
+  }
+  if (dropped == 0) return 0;
+  std::size_t out = 0;
+  for (std::size_t r = 0; r < rows(); ++r) {
+    if (drop_[r]) continue;
+    if (out != r) {
+      std::copy_n(fields_.begin() + static_cast<std::ptrdiff_t>(r * columns_), columns_,
+                  fields_.begin() + static_cast<std::ptrdiff_t>(out * columns_));
+      origin_[out] = origin_[r];
+    }
+    ++out;
+  }
+  fields_.resize(out * columns_);
+  origin_.resize(out);
+  return dropped;
+}
+
+// ---- replies ----
+
+namespace {
+
+std::optional<std::uint64_t> decimal(const protocol::FieldValue& v) {
+  if (v.is_null()) return std::nullopt;
+  const std::string_view s = v.text();
+  std::uint64_t n = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+Result<void> InsertReplyTally::add(const protocol::Frame& frame) {
+  switch (frame.type) {
+    case 'D': {
+      auto row = protocol::DataRow::parse(frame);
+      if (!row) return std::unexpected(row.error());
+      if (row->size() == 2) {  // unnest, update mode: count(*) FILTER (WHERE inserted), count(*)
+        auto ins = decimal((*row)[0]), all = decimal((*row)[1]);
+        if (!ins || !all || *ins > *all) return make_error(ErrorCategory::protocol, "unexpected counts from an upsert");
+        inserted_ += *ins;
+        touched_ += *all;
+      } else if (row->size() == 1) {  // values, update mode: RETURNING (xmax = 0)
+        if ((*row)[0].text() == "t") ++inserted_;
+        ++touched_;
+      } else {
+        return make_error(ErrorCategory::protocol, "unexpected row from an insert");
+      }
+      return {};
+    }
+    case 'C': {
+      ++executes_done_;
+      if (statement_->mode == InsertMode::update) return {};  // counted from the rows
+      auto cc = protocol::CommandComplete::parse(frame);
+      if (!cc) return std::unexpected(cc.error());
+      const auto n = cc->rows().value_or(0);
+      inserted_ += n;
+      touched_ += n;
+      return {};
+    }
+    case 'E': {
+      auto e = protocol::ErrorResponse::parse(frame);
+      if (!e) return std::unexpected(e.error());
+      if (!error_) error_ = e->to_error();
+      return {};
+    }
+    case 'Z':
+      done_ = true;
+      return {};
+    default:
+      return {};  // ParseComplete, BindComplete, notices
+  }
+}
+
+std::optional<std::size_t> InsertReplyTally::failed_row() const noexcept {
+  if (!error_ || statement_->shape != InsertShape::values) return std::nullopt;
+  return executes_done_;
+}
+
+InsertCounts InsertReplyTally::counts(std::uint64_t rows_sent) const noexcept {
+  InsertCounts c;
+  c.inserted = inserted_;
+  c.updated = touched_ - inserted_;
+  c.skipped = rows_sent > touched_ ? rows_sent - touched_ : 0;
+  return c;
+}
+
+}  // namespace pgstream::load
