@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <random>
 
+#include "pgstream/client/peer_credentials.hpp"
 #include "pgstream/client/pgpass.hpp"
 #include "pgstream/client/socket.hpp"
 #include "pgstream/protocol/backend.hpp"
@@ -180,6 +181,17 @@ Result<tls::TlsOptions> tls_options_for(const ConnInfo& info, const Endpoint& ep
       o.client_key_file = key;
     }
   }
+  switch (info.sslcertmode.value_or(SslCertMode::allow)) {
+    case SslCertMode::disable: o.client_cert_mode = tls::ClientCertMode::disable; break;
+    case SslCertMode::allow: o.client_cert_mode = tls::ClientCertMode::allow; break;
+    case SslCertMode::require: o.client_cert_mode = tls::ClientCertMode::require; break;
+  }
+  o.crl_file = info.sslcrl.value_or("");
+  o.crl_dir = info.sslcrldir.value_or("");
+  if (o.crl_file.empty() && o.crl_dir.empty()) {  // libpq's default, used when present
+    auto crl = home_file(env, ".postgresql/root.crl");
+    if (!crl.empty() && std::filesystem::exists(crl)) o.crl_file = crl;
+  }
   o.server_name = ep.host.empty() ? ep.hostaddr : ep.host;
   o.send_sni = info.sslsni.value_or(true);
   auto version = [](std::optional<TlsVersion> v, tls::TlsVersion dflt) {
@@ -329,6 +341,9 @@ OpenResult open_endpoint(const ConnectionBuilder& b, const Endpoint& ep, Encrypt
   if (info.keepalives_count.value_or(0) > 0) ka.count = info.keepalives_count;
   auto socket = connect_blocking(*addresses, deadline ? std::optional(deadline->total) : std::nullopt, ka);
   if (!socket) return fail(socket.error());
+  // As libpq: requirepeer is checked before a byte is sent, and only means something on a Unix socket.
+  if (ep.kind == EndpointKind::unix_socket && info.requirepeer && !info.requirepeer->empty())
+    if (auto r = check_requirepeer(socket->fd(), *info.requirepeer); !r) return fail(r.error());
 
   auto impl = std::make_unique<PgConnection::Impl>();
   impl->limits = b.limits();
@@ -390,6 +405,16 @@ OpenResult open_endpoint(const ConnectionBuilder& b, const Endpoint& ep, Encrypt
       return fail(st.error(), retry_plain_on_server_error && st.error().category() == ErrorCategory::server);
     if (auto r = impl->flush(); !r) return fail(r.error());
     if (*st == StartupMachine::Status::ready) break;
+  }
+  // sslcertmode=require: libpq refuses, once the server accepts us, a session in which the server
+  // never asked for a client certificate or none was sent.
+  if (info.sslcertmode == SslCertMode::require) {
+    const auto* t = impl->transport->tls();
+    if (!t || !t->client_certificate_requested())
+      return fail(Error(ErrorCategory::auth, "server did not request an SSL certificate (sslcertmode=require)"));
+    if (!t->client_certificate_sent())
+      return fail(Error(ErrorCategory::auth,
+                        "server accepted connection without a valid SSL certificate (sslcertmode=require)"));
   }
   impl->transport->set_deadline(std::nullopt);
   auto notices = std::move(impl->session.notices);
