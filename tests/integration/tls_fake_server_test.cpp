@@ -4,7 +4,9 @@
 //    offered and required from the server;
 //  - sslcertmode (libpq 16): disable never sends the configured certificate, allow sends it when
 //    asked, require fails when the server never asked (or nothing was sent);
-//  - sslcrl / sslcrldir: bad locations are errors, never ignored.
+//  - sslcrl / sslcrldir: a CRL revoking the server's certificate refuses it, one that does not
+//    lets it through; bad locations are errors, never ignored. The CRLs are made by the test
+//    (support/test_crl.hpp) and signed with the fake server's key.
 // The certificates come from pgstream-make-cert (named by the scratch server's file), so these
 // tests skip without the scratch server.
 #include <gtest/gtest.h>
@@ -12,10 +14,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "pgstream/client/pg_connection.hpp"
 #include "support/fake_tls_server.hpp"
+#include "support/test_crl.hpp"
 #include "support/test_server.hpp"
 
 namespace pgstream::testing {
@@ -253,6 +257,50 @@ TEST_F(SslCrl, FileThatIsNotACrlIsAnError) {
   ASSERT_FALSE(conn);
   EXPECT_EQ(conn.error().category(), ErrorCategory::config) << conn.error().to_string();
   EXPECT_NE(conn.error().message().find("(sslcrl)"), std::string::npos) << conn.error().message();
+}
+
+class SslCrlRevocation : public FakeTls {
+ protected:
+  std::string crl(bool revoke_server, const std::string& name) {
+    const std::string path = server_cert_.dir + "/" + name;
+    const std::string err = write_test_crl(server_cert_.cert, server_cert_.key, revoke_server, path);
+    EXPECT_EQ(err, "");
+    return path;
+  }
+  std::string verify_full() const { return "sslmode=verify-full sslrootcert=" + server_cert_.cert + " "; }
+};
+
+TEST_F(SslCrlRevocation, CrlThatDoesNotListTheServerLetsItThrough) {
+  const std::string file = crl(false, "empty.crl");
+  FakeTlsServer server(options());
+  auto conn = PgConnection::connect(server.dsn(verify_full() + "sslcrl=" + file));
+  ASSERT_TRUE(conn) << conn.error().to_string();
+  conn->close();
+  EXPECT_TRUE(server.finish().handshake_ok);
+}
+
+TEST_F(SslCrlRevocation, RevokedServerCertificateIsRefused) {
+  const std::string file = crl(true, "revoked.crl");
+  FakeTlsServer server(options());
+  auto conn = PgConnection::connect(server.dsn(verify_full() + "sslcrl=" + file));
+  ASSERT_FALSE(conn) << "connected to a server whose certificate is revoked";
+  EXPECT_EQ(conn.error().category(), ErrorCategory::tls) << conn.error().to_string();
+  EXPECT_TRUE(conn.error().message().starts_with("server certificate verification failed")) << conn.error().message();
+  EXPECT_EQ(conn.error().message().find('\n'), std::string::npos);
+  EXPECT_TRUE(server.finish().startup.empty());
+}
+
+// libpq's directories hold OpenSSL-hashed names (HASH.r0); other files are skipped.
+TEST_F(SslCrlRevocation, CrlDirectoryIsRead) {
+  const std::string dir = server_cert_.dir + "/crls";
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir + "/README") << "not a CRL\n"; }
+  (void)crl(true, "crls/5f3a9c01.r0");
+  FakeTlsServer server(options());
+  auto conn = PgConnection::connect(server.dsn(verify_full() + "sslcrldir=" + dir));
+  ASSERT_FALSE(conn) << "connected to a server whose certificate is revoked";
+  EXPECT_EQ(conn.error().category(), ErrorCategory::tls) << conn.error().to_string();
+  EXPECT_TRUE(server.finish().startup.empty());
 }
 
 }  // namespace
