@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <random>
 
+#include "pgstream/client/peer_credentials.hpp"
 #include "pgstream/client/pgpass.hpp"
+#include "pgstream/client/tls_config.hpp"
 #include "pgstream/client/socket.hpp"
 #include "pgstream/protocol/backend.hpp"
 #include "pgstream/protocol/frontend.hpp"
@@ -144,54 +146,6 @@ std::span<const std::byte> as_bytes(const std::string& s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
 
-std::string home_file(const Environment& env, const char* rel) {
-  auto home = env.home_directory();
-  return home ? (std::filesystem::path(*home) / rel).string() : std::string();
-}
-
-// libpq's TLS settings for an sslmode: what is verified, and where trusted roots come from.
-Result<tls::TlsOptions> tls_options_for(const ConnInfo& info, const Endpoint& ep, const Environment& env) {
-  tls::TlsOptions o;
-  const SslMode mode = info.sslmode.value_or(SslMode::prefer);
-  std::string root = info.sslrootcert.value_or("");
-  const std::string default_root = home_file(env, ".postgresql/root.crt");
-  if (root.empty() && !default_root.empty() && std::filesystem::exists(default_root)) root = default_root;
-  switch (mode) {
-    case SslMode::verify_full: o.verify = tls::VerifyMode::verify_full; break;
-    case SslMode::verify_ca: o.verify = tls::VerifyMode::verify_ca; break;
-    case SslMode::require:
-      // As libpq: with a root certificate available, require behaves like verify-ca.
-      o.verify = root.empty() ? tls::VerifyMode::none : tls::VerifyMode::verify_ca;
-      break;
-    default: o.verify = tls::VerifyMode::none; break;
-  }
-  if (o.verify != tls::VerifyMode::none && root.empty())
-    return make_error(ErrorCategory::config,
-                      "sslmode=" + std::string(to_string(mode)) + " needs a root certificate: \"" + default_root +
-                          "\" does not exist; set sslrootcert=FILE (or sslrootcert=system)");
-  o.root_cert_file = root;
-  o.client_cert_file = info.sslcert.value_or("");
-  o.client_key_file = info.sslkey.value_or("");
-  if (o.client_cert_file.empty()) {  // libpq's default client certificate, used when present
-    auto crt = home_file(env, ".postgresql/postgresql.crt");
-    auto key = home_file(env, ".postgresql/postgresql.key");
-    if (!crt.empty() && std::filesystem::exists(crt) && std::filesystem::exists(key)) {
-      o.client_cert_file = crt;
-      o.client_key_file = key;
-    }
-  }
-  o.server_name = ep.host.empty() ? ep.hostaddr : ep.host;
-  o.send_sni = info.sslsni.value_or(true);
-  auto version = [](std::optional<TlsVersion> v, tls::TlsVersion dflt) {
-    if (!v) return dflt;
-    return *v == TlsVersion::tls1_3 ? tls::TlsVersion::tls1_3 : tls::TlsVersion::tls1_2;
-  };
-  o.min_version = version(info.ssl_min_protocol_version, tls::TlsVersion::tls1_2);
-  o.max_version = info.ssl_max_protocol_version ? version(info.ssl_max_protocol_version, tls::TlsVersion::any)
-                                                : tls::TlsVersion::any;
-  o.alpn_postgresql = info.sslnegotiation.value_or(SslNegotiation::postgres) == SslNegotiation::direct;
-  return o;
-}
 
 }  // namespace
 
@@ -329,6 +283,9 @@ OpenResult open_endpoint(const ConnectionBuilder& b, const Endpoint& ep, Encrypt
   if (info.keepalives_count.value_or(0) > 0) ka.count = info.keepalives_count;
   auto socket = connect_blocking(*addresses, deadline ? std::optional(deadline->total) : std::nullopt, ka);
   if (!socket) return fail(socket.error());
+  // As libpq: requirepeer is checked before a byte is sent, and only means something on a Unix socket.
+  if (ep.kind == EndpointKind::unix_socket && info.requirepeer && !info.requirepeer->empty())
+    if (auto r = check_requirepeer(socket->fd(), *info.requirepeer); !r) return fail(r.error());
 
   auto impl = std::make_unique<PgConnection::Impl>();
   impl->limits = b.limits();
@@ -390,6 +347,16 @@ OpenResult open_endpoint(const ConnectionBuilder& b, const Endpoint& ep, Encrypt
       return fail(st.error(), retry_plain_on_server_error && st.error().category() == ErrorCategory::server);
     if (auto r = impl->flush(); !r) return fail(r.error());
     if (*st == StartupMachine::Status::ready) break;
+  }
+  // sslcertmode=require: libpq refuses, once the server accepts us, a session in which the server
+  // never asked for a client certificate or none was sent.
+  if (info.sslcertmode == SslCertMode::require) {
+    const auto* t = impl->transport->tls();
+    if (!t || !t->client_certificate_requested())
+      return fail(Error(ErrorCategory::auth, "server did not request an SSL certificate (sslcertmode=require)"));
+    if (!t->client_certificate_sent())
+      return fail(Error(ErrorCategory::auth,
+                        "server accepted connection without a valid SSL certificate (sslcertmode=require)"));
   }
   impl->transport->set_deadline(std::nullopt);
   auto notices = std::move(impl->session.notices);

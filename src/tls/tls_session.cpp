@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <string_view>
 
@@ -48,6 +49,8 @@ bool is_verification_error(int err) {
     case IPADDR_MISMATCH:
     case VERIFY_CERT_ERROR:
     case BAD_CERT_MANAGER_ERROR:
+    case CRL_CERT_REVOKED:
+    case CRL_MISSING:
       return true;
     default:
       return false;
@@ -64,6 +67,7 @@ struct TlsSession::State {
   std::vector<std::byte> out;  // ciphertext produced, not yet sent
   std::size_t out_pos = 0;
   bool done = false;
+  bool cert_requested = false;  // the server sent a CertificateRequest
 
   ~State() {
     if (ssl) wolfSSL_free(ssl);
@@ -89,7 +93,54 @@ struct TlsSession::State {
     s->out.insert(s->out.end(), p, p + sz);
     return sz;
   }
+
+  // wolfSSL calls this when the server's CertificateRequest arrives (libpq's cert_cb does the
+  // same with OpenSSL): the only way to learn that the server asked, for sslcertmode=require.
+  static int cert_setup_callback(WOLFSSL* ssl, void*) {
+    if (auto* s = static_cast<State*>(wolfSSL_GetIOReadCtx(ssl))) s->cert_requested = true;
+    return 1;  // go on, with whatever certificate the context has (or none)
+  }
 };
+
+namespace {
+
+// One CRL file, PEM or DER (libpq reads PEM; DER costs nothing to accept).
+int load_crl_file(WOLFSSL_CTX* ctx, const std::string& path) {
+  int rc = wolfSSL_CTX_LoadCRLFile(ctx, path.c_str(), WOLFSSL_FILETYPE_PEM);
+  if (rc != WOLFSSL_SUCCESS) rc = wolfSSL_CTX_LoadCRLFile(ctx, path.c_str(), WOLFSSL_FILETYPE_ASN1);
+  return rc;
+}
+
+// sslcrl / sslcrldir. wolfSSL's own directory loader only reads PEM files named *.pem, while
+// libpq's directories hold OpenSSL-hashed names (abcd1234.r0): every regular file is tried, and
+// files that are not CRLs are skipped (OpenSSL would never look them up either).
+Result<void> load_crls(WOLFSSL_CTX* ctx, const TlsOptions& o) {
+  if (o.crl_file.empty() && o.crl_dir.empty()) return {};
+  if (wolfSSL_CTX_EnableCRL(ctx, WOLFSSL_CRL_CHECKALL) != WOLFSSL_SUCCESS)
+    return make_error(ErrorCategory::tls, "cannot enable certificate revocation list checks");
+  if (!o.crl_file.empty()) {
+    if (int rc = load_crl_file(ctx, o.crl_file); rc != WOLFSSL_SUCCESS)
+      return make_error(ErrorCategory::config, "cannot load certificate revocation list \"" + o.crl_file +
+                                                   "\" (sslcrl): " + wolfssl_error_text(rc));
+  }
+  if (!o.crl_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::directory_iterator it(o.crl_dir, ec), end;
+    if (ec)
+      return make_error(ErrorCategory::config, "cannot read certificate revocation list directory \"" + o.crl_dir +
+                                                   "\" (sslcrldir): " + ec.message());
+    for (; it != end; it.increment(ec)) {
+      if (ec) break;
+      if (it->is_regular_file(ec)) (void)load_crl_file(ctx, it->path().string());
+    }
+    if (ec)
+      return make_error(ErrorCategory::config, "cannot read certificate revocation list directory \"" + o.crl_dir +
+                                                   "\" (sslcrldir): " + ec.message());
+  }
+  return {};
+}
+
+}  // namespace
 
 
 struct WolfCtxDeleter {
@@ -121,11 +172,19 @@ Result<std::shared_ptr<const TlsContext>> TlsContext::create(const TlsOptions& o
       return make_error(ErrorCategory::config, "cannot load trusted root certificates from \"" +
                                                    options.root_cert_file + "\": " + wolfssl_error_text(rc));
     wolfSSL_CTX_set_verify(ctx.get(), WOLFSSL_VERIFY_PEER, nullptr);
+    // As libpq: revocation lists only mean something when the chain is verified.
+    if (auto r = load_crls(ctx.get(), options); !r) return std::unexpected(r.error());
   }
 
   if (options.client_cert_file.empty() != options.client_key_file.empty())
     return make_error(ErrorCategory::config, "a client certificate needs both sslcert and sslkey");
-  if (!options.client_cert_file.empty()) {
+  const bool sends_client_cert = !options.client_cert_file.empty() && options.client_cert_mode != ClientCertMode::disable;
+  // libpq would connect and fail once the server accepts us (no certificate was sent, or none
+  // asked for); with nothing to send that is certain, so say why now.
+  if (options.client_cert_mode == ClientCertMode::require && options.client_cert_file.empty())
+    return make_error(ErrorCategory::config,
+                      "sslcertmode=require needs a client certificate: set sslcert and sslkey");
+  if (sends_client_cert) {
     int rc = wolfSSL_CTX_use_certificate_chain_file(ctx.get(), options.client_cert_file.c_str());
     if (rc != WOLFSSL_SUCCESS)
       return make_error(ErrorCategory::config, "cannot load client certificate \"" +
@@ -136,6 +195,11 @@ Result<std::shared_ptr<const TlsContext>> TlsContext::create(const TlsOptions& o
                                                    "\": " + wolfssl_error_text(rc));
   }
 
+  if (sends_client_cert) {
+    // Only with a certificate to send: wolfSSL 5.5.4 with this callback set and no certificate
+    // answers a CertificateRequest with a broken message (BUFFER_E) instead of an empty one.
+    wolfSSL_CTX_set_cert_cb(ctx.get(), &TlsSession::State::cert_setup_callback, nullptr);
+  }
   wolfSSL_CTX_SetIORecv(ctx.get(), &TlsSession::State::recv_callback);
   wolfSSL_CTX_SetIOSend(ctx.get(), &TlsSession::State::send_callback);
   return std::shared_ptr<const TlsContext>(new TlsContext(options, ctx.release()));
@@ -197,6 +261,13 @@ void TlsSession::consume_outgoing(std::size_t n) noexcept {
 
 bool TlsSession::handshake_done() const noexcept { return state_->done; }
 
+bool TlsSession::client_certificate_requested() const noexcept { return state_->cert_requested; }
+
+bool TlsSession::client_certificate_sent() const noexcept {
+  const TlsOptions& o = state_->context->options();
+  return state_->cert_requested && !o.client_cert_file.empty() && o.client_cert_mode != ClientCertMode::disable;
+}
+
 namespace {
 
 // libpq's verify-full: the certificate must name the host the user asked for (IP SAN for an IP
@@ -230,6 +301,13 @@ Result<bool> TlsSession::handshake() {
     return make_error(ErrorCategory::tls, "TLS handshake failed: " + wolfssl_error_text(err));
   }
   const TlsOptions& o = state_->context->options();
+  if (o.alpn_postgresql) {
+    // libpq 17: a direct TLS connection is only trusted to reach Postgres when the server chose
+    // ALPN "postgresql" (a server choosing another protocol already failed the handshake).
+    if (alpn_protocol() != "postgresql")
+      return make_error(ErrorCategory::tls,
+                        "direct SSL connection was established without ALPN protocol negotiation extension");
+  }
   if (o.verify == VerifyMode::verify_full) {
     if (o.server_name.empty())
       return make_error(ErrorCategory::config, "sslmode=verify-full needs a host name to check");

@@ -53,6 +53,12 @@ class TlsSession {
   [[nodiscard]] Result<bool> handshake();
   [[nodiscard]] bool handshake_done() const noexcept;
 
+  // Whether the server sent a CertificateRequest, and whether a client certificate went back
+  // (one is configured and client_cert_mode is not disable): for sslcertmode=require, which
+  // libpq checks when the server accepts the session (AuthenticationOk).
+  [[nodiscard]] bool client_certificate_requested() const noexcept;
+  [[nodiscard]] bool client_certificate_sent() const noexcept;
+
   // Encrypts all of `plaintext` into the outgoing buffer.
   [[nodiscard]] Result<void> write_plaintext(std::span<const std::byte> plaintext);
   // Decrypts into `out`: the number of bytes written, 0 when more ciphertext is needed.
