@@ -23,7 +23,9 @@
 #include <random>
 #include <string>
 
+#include "pgstream/client/peer_credentials.hpp"
 #include "pgstream/client/pgpass.hpp"
+#include "pgstream/client/tls_config.hpp"
 #include "pgstream/client/socket.hpp"
 #include "pgstream/protocol/backend.hpp"
 #include "pgstream/protocol/frontend.hpp"
@@ -231,7 +233,16 @@ struct Reactor::Impl {
       if (auto r = start_connect(c); !r) fail(c, err, true);
       return;
     }
-    if (c.want_tls) {
+    const client::ConnInfo& info = c.builder.info();
+    const client::Endpoint& ep = c.endpoints[c.endpoint_index];
+    // As libpq: requirepeer is checked before a byte is sent, and only on a Unix socket.
+    if (ep.kind == client::EndpointKind::unix_socket && info.requirepeer && !info.requirepeer->empty())
+      if (auto r = client::check_requirepeer(c.fd, *info.requirepeer); !r) return fail(c, r.error(), false);
+    if (c.want_tls && info.sslnegotiation == client::SslNegotiation::direct) {
+      // TLS first, no SSLRequest: the session checks that the server chose ALPN "postgresql".
+      c.set_state(Connection::State::negotiating_tls);
+      if (auto r = begin_tls(c); !r) return fail(c, r.error(), false);
+    } else if (c.want_tls) {
       fe::ssl_request(c.control_pending);
       c.phase = Phase::ssl_answer;
       c.set_state(Connection::State::negotiating_tls);
@@ -268,19 +279,11 @@ struct Reactor::Impl {
   }
 
   Result<void> begin_tls(ConnectionImpl& c) {
-    const client::ConnInfo& info = c.builder.info();
-    const client::Endpoint& ep = c.endpoints[c.endpoint_index];
-    tls::TlsOptions o;
-    const auto mode = info.sslmode.value_or(client::SslMode::prefer);
-    o.verify = mode == client::SslMode::verify_full ? tls::VerifyMode::verify_full
-               : mode == client::SslMode::verify_ca ? tls::VerifyMode::verify_ca
-                                                     : tls::VerifyMode::none;
-    o.root_cert_file = info.sslrootcert.value_or("");
-    if (mode == client::SslMode::require && !o.root_cert_file.empty()) o.verify = tls::VerifyMode::verify_ca;
-    o.client_cert_file = info.sslcert.value_or("");
-    o.client_key_file = info.sslkey.value_or("");
-    o.server_name = ep.host.empty() ? ep.hostaddr : ep.host;
-    o.send_sni = info.sslsni.value_or(true);
+    // The same settings as the blocking connection (sslrootcert, client certificates and
+    // sslcertmode, CRLs, SNI, protocol versions, ALPN for sslnegotiation=direct).
+    auto opts = client::tls_options_for(c.builder.info(), c.endpoints[c.endpoint_index]);
+    if (!opts) return std::unexpected(opts.error());
+    const tls::TlsOptions& o = *opts;
     auto ctx = tls::TlsContext::create(o);
     if (!ctx) return std::unexpected(ctx.error());
     auto session = tls::TlsSession::create(*ctx);
@@ -538,6 +541,16 @@ struct Reactor::Impl {
       auto st = c.startup->on_frame(f, c.control_pending);
       if (!st) return fail(c, st.error(), false);
       if (*st == client::StartupMachine::Status::ready) {
+        // sslcertmode=require: refused once the server accepts us without having asked for (or
+        // received) a client certificate, as by the blocking connection and libpq.
+        if (c.builder.info().sslcertmode == client::SslCertMode::require) {
+          if (!c.tls || !c.tls->client_certificate_requested())
+            return fail(c, Error(ErrorCategory::auth, "server did not request an SSL certificate (sslcertmode=require)"), false);
+          if (!c.tls->client_certificate_sent())
+            return fail(c, Error(ErrorCategory::auth,
+                                 "server accepted connection without a valid SSL certificate (sslcertmode=require)"),
+                        false);
+        }
         c.set_session(c.startup->take_session());
         c.startup.reset();
         c.phase = Phase::ready;

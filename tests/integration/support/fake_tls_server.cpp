@@ -148,6 +148,9 @@ FakeTlsServer::FakeTlsServer(Options options) : options_(std::move(options)) {
       ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
     throw std::runtime_error(std::string("cannot listen: ") + std::strerror(errno));
   port_ = ntohs(addr.sin_port);
+  // Here, not in the server thread: a first wolfSSL_Init racing the client's own first one (in
+  // the test's thread) initialises wolfSSL twice at once and breaks it.
+  wolfSSL_Init();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -209,7 +212,6 @@ void FakeTlsServer::serve(int fd) {
     if (::send(fd, "S", 1, MSG_NOSIGNAL) != 1) return;
   }
 
-  wolfSSL_Init();
   std::unique_ptr<WOLFSSL_CTX, CtxDeleter> ctx(wolfSSL_CTX_new(wolfSSLv23_server_method()));
   if (!ctx) return;
   if (wolfSSL_CTX_use_certificate_file(ctx.get(), options_.cert_file.c_str(), WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
