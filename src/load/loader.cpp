@@ -692,8 +692,12 @@ class Loader {
       return;
     }
     auto& slot = groups_[encoder_.signature()];
-    if (!slot) slot = new_batch();
+    if (!slot) {
+      slot = new_batch();
+      open_bytes_ += held(*slot);
+    }
     Batch& b = *slot;
+    const std::size_t held_before = held(b);
     if (b.rows.empty() || b.rows.back().file != file || b.rows.back().line + 1 != line.number) ++b.runs;
     PendingRow row;
     row.file = file;
@@ -707,14 +711,21 @@ class Loader {
     row.raw_end = b.raw.size();
     b.live.push_back(b.rows.size());
     b.rows.push_back(row);
-    open_bytes_ += (row.copy_end - row.copy_begin) + (row.raw_end - row.raw_begin);
+    open_bytes_ += held(b) - held_before;
     // Interleaved key sets make many runs of lines: the batch's progress record stays small.
     if (b.rows.size() >= opt_.batch_rows || b.payload.size() + b.raw.size() >= opt_.batch_bytes || b.runs >= 4000) {
-      open_bytes_ -= b.payload.size() + b.raw.size();
+      open_bytes_ -= held(b);
       ready_.push_back(std::move(slot));
       groups_.erase(encoder_.signature());
     }
     if (open_bytes_ > opt_.open_batch_bytes) flush_oldest_groups();
+  }
+
+  // Memory a batch holds: what its buffers reserved, not only what they use (a batch reused from
+  // the spares keeps the capacity of a full one, and many key sets can each hold one).
+  static std::size_t held(const Batch& b) {
+    return b.payload.capacity() + b.raw.capacity() + b.rows.capacity() * sizeof(PendingRow) +
+           b.live.capacity() * sizeof(std::size_t);
   }
 
   // Sends the open batches that started longest ago until the open ones hold at most half the
@@ -726,7 +737,7 @@ class Loader {
     for (const auto& [first, sig] : order) {
       if (open_bytes_ <= opt_.open_batch_bytes / 2) break;
       auto it = groups_.find(*sig);
-      open_bytes_ -= it->second->payload.size() + it->second->raw.size();
+      open_bytes_ -= held(*it->second);
       ready_.push_back(std::move(it->second));
       groups_.erase(it);
     }
@@ -792,7 +803,7 @@ class Loader {
   std::string error_;
   Clock::time_point last_progress_{};
   double encoding_and_reading_ = 0;
-  std::size_t open_bytes_ = 0;        // payload and raw bytes of the batches in groups_
+  std::size_t open_bytes_ = 0;        // memory held by the batches in groups_ (see held())
   double read_seconds_done_ = 0;      // of the files already finished
   std::uint64_t position_done_ = 0;   // their sizes
 };
