@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -111,6 +112,36 @@ TEST(ConnectionHostileSplit, EveryByteBoundaryDuringStartupAndQuery) {
   EXPECT_EQ(r->columns, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(r->rows, (std::vector<Row>{{"1", std::nullopt}, {"", "two"}, {"3", "33"}}));
   EXPECT_EQ(r->command_tag, "SELECT 3");
+}
+
+TEST(ConnectionHostileSplit, EveryTwoPieceSplitOfStartupAndResponse) {
+  // Deterministic counterpart of the test above: for every k, the start-up answer and the query
+  // answer are each sent as two pieces cut at byte k, with a pause between them.
+  const std::string startup = fake::auth_ok() + fake::session_ready();
+  const std::string answer = fake::notice_response("n") + fake::query_result({"a"}, {{"1"}, {std::nullopt}}, "SELECT 2");
+  const std::size_t longest = std::max(startup.size(), answer.size());
+  auto split_send = [](FakeConnection& c, const std::string& bytes, std::size_t k) {
+    k = 1 + (k - 1) % (bytes.size() - 1);  // 1 .. size-1
+    c.send(bytes.substr(0, k));
+    std::this_thread::sleep_for(1ms);
+    c.send(bytes.substr(k));
+  };
+  for (std::size_t k = 1; k < longest; ++k) {
+    SCOPED_TRACE("split at byte " + std::to_string(k));
+    FakeServer server([&](FakeConnection& c) {
+      if (!c.read_startup()) return;
+      split_send(c, startup, k);
+      if (!c.read_query()) return;
+      split_send(c, answer, k);
+      (void)c.wait_for_close(3s);
+    });
+    auto conn = PgConnection::connect(builder(server));
+    ASSERT_TRUE(conn) << conn.error().to_string();
+    auto r = conn->simple_query("SELECT a");
+    ASSERT_TRUE(r) << r.error().to_string();
+    ASSERT_EQ(r->rows, (std::vector<Row>{{"1"}, {std::nullopt}}));
+    ASSERT_EQ(r->command_tag, "SELECT 2");
+  }
 }
 
 TEST(ConnectionHostileSplit, FramesLargerThanTheBufferArriveInOddPieces) {

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -86,6 +87,7 @@ struct RunSettings {
   std::chrono::milliseconds connect_timeout = 2000ms;
   std::optional<std::string> sql;  // a simple Query sent once ready; none: only start up
   bool until_closed = false;       // keep turning after ready/completion until the connection closes
+  int closed_events = 1;           // with a reconnect policy: how many on_closed to wait for
 };
 
 struct ReactorRun {
@@ -134,8 +136,8 @@ ReactorRun run_reactor(const FakeServer& server, RunSettings s = {}) {
     return run;
   }
   auto finished = [&] {
-    if (run.closed) return true;
-    if (s.until_closed) return false;
+    if (run.closed_events >= s.closed_events) return true;
+    if (run.closed || s.until_closed) return false;
     return s.sql ? run.request.outcome.has_value() : run.ready;
   };
   while (!finished()) {
@@ -162,12 +164,12 @@ void expect_one_line(const Error& e) {
 }
 
 // The connection was given up with an error of `category`, quickly, and is closed for good.
-void expect_closed_with(const ReactorRun& run, ErrorCategory category) {
+void expect_closed_with(const ReactorRun& run, ErrorCategory category, int closed_events = 1) {
   ASSERT_FALSE(run.hung) << "the reactor neither failed nor finished within " << kGuard.count() << " s";
   ASSERT_TRUE(run.closed) << "the connection did not close";
   EXPECT_EQ(run.closed->category(), category) << run.closed->to_string();
   expect_one_line(*run.closed);
-  EXPECT_EQ(run.closed_events, 1);
+  EXPECT_EQ(run.closed_events, closed_events);  // one on_closed per attempt, no more
   EXPECT_EQ(run.final_state, Connection::State::closed);
   EXPECT_EQ(run.open_after, 0u);
 }
@@ -223,6 +225,39 @@ TEST(ReactorHostileSplit, EveryByteBoundaryDuringStartupAndResponse) {
   using Row = std::vector<std::optional<std::string>>;
   EXPECT_EQ(run.request.rows, (std::vector<Row>{{"1", std::nullopt}, {"", "two"}, {"3", "33"}}));
   EXPECT_FALSE(run.closed);
+}
+
+TEST(ReactorHostileSplit, EveryTwoPieceSplitOfStartupAndResponse) {
+  // Deterministic counterpart of the test above: for every k, the start-up answer and the query
+  // answer are each sent as two pieces cut at byte k, with a pause between them.
+  const std::string startup = fake::auth_ok() + fake::session_ready();
+  const std::string answer = fake::notice_response("n") + fake::query_result({"a"}, {{"1"}, {std::nullopt}}, "SELECT 2");
+  const std::size_t longest = std::max(startup.size(), answer.size());
+  auto split_send = [](FakeConnection& c, const std::string& bytes, std::size_t k) {
+    k = 1 + (k - 1) % (bytes.size() - 1);  // 1 .. size-1
+    c.send(bytes.substr(0, k));
+    std::this_thread::sleep_for(1ms);
+    c.send(bytes.substr(k));
+  };
+  for (std::size_t k = 1; k < longest; ++k) {
+    SCOPED_TRACE("split at byte " + std::to_string(k));
+    FakeServer server([&](FakeConnection& c) {
+      if (!c.read_startup()) return;
+      split_send(c, startup, k);
+      if (!c.read_query()) return;
+      split_send(c, answer, k);
+      (void)c.wait_for_close(3s);
+    });
+    RunSettings s;
+    s.sql = "SELECT a";
+    auto run = run_reactor(server, s);
+    ASSERT_FALSE(run.hung);
+    ASSERT_TRUE(run.request.outcome) << (run.closed ? run.closed->to_string() : "");
+    ASSERT_TRUE(*run.request.outcome) << run.request.outcome->error().to_string();
+    using Row = std::vector<std::optional<std::string>>;
+    ASSERT_EQ(run.request.rows, (std::vector<Row>{{"1"}, {std::nullopt}}));
+    ASSERT_EQ(run.request.types, "TDDC");
+  }
 }
 
 TEST(ReactorHostileSplit, FramesLargerThanTheRingArriveInOddPieces) {
@@ -371,6 +406,20 @@ TEST(ReactorHostileDataRowFrame, AFrameLengthShorterThanItsFieldsDesynchronisesA
   EXPECT_EQ(run.request.row_errors.size(), 1u);  // the short DataRow itself was refused too
 }
 
+TEST(ReactorHostileDataRowFrame, ARowWithNoRequestInFlightClosesTheConnection) {
+  FakeServer server([](FakeConnection& c) {
+    if (!c.accept_session()) return;
+    c.send(fake::data_row({"unasked"}));
+    (void)c.wait_for_close(3s);
+  });
+  RunSettings s;
+  s.until_closed = true;
+  auto run = run_reactor(server, s);
+  EXPECT_TRUE(run.ready);
+  expect_closed_with(run, ErrorCategory::protocol);
+  EXPECT_NE(run.closed->message().find("no request in flight"), std::string::npos) << run.closed->message();
+}
+
 // ---- an ErrorResponse with no terminator ----
 
 const std::string kUnterminatedError = std::string("SERROR\0VERROR\0C42000\0Mno end", 28);
@@ -496,6 +545,23 @@ TEST_P(ReactorHostileSilence, DuringStartupHitsTheConnectTimeout) {
   EXPECT_GE(run.took, 250ms);
   EXPECT_LT(run.took, 2s);
   EXPECT_EQ(server.accepted(), 1u);
+}
+
+TEST(ReactorHostileSilenceReconnect, EveryAttemptGetsItsOwnConnectTimeout) {
+  // With a reconnect policy each new attempt must arm the start-up deadline again, or the
+  // second silent server would hold the connection for ever.
+  auto silent = [](FakeConnection& c) { (void)c.read_startup(); };
+  FakeServer server(std::vector<FakeServer::Script>{silent, silent, silent});
+  RunSettings s;
+  s.connect_timeout = 200ms;
+  s.options.reconnect.max_attempts = 2;
+  s.options.reconnect.initial_backoff = 10ms;
+  s.closed_events = 3;
+  auto run = run_reactor(server, s);
+  expect_closed_with(run, ErrorCategory::timeout, 3);
+  EXPECT_EQ(server.accepted(), 3u);
+  EXPECT_GE(run.took, 600ms);
+  EXPECT_LT(run.took, 3s);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, ReactorHostileSilence,
