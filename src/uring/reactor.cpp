@@ -233,6 +233,8 @@ struct Reactor::Impl {
       if (auto r = start_connect(c); !r) fail(c, err, true);
       return;
     }
+    // The scan of start-up deadlines may have skipped this one while the connect was in flight.
+    next_startup_deadline = std::min(next_startup_deadline, c.startup_deadline);
     if (c.want_tls) {
       fe::ssl_request(c.control_pending);
       c.phase = Phase::ssl_answer;

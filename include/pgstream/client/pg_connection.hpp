@@ -51,7 +51,8 @@ class ConnectionBuilder {
     connect_timeout_ = t;
     return *this;
   }
-  // Bounds each request after start-up: from the flush() that sends it to its ReadyForQuery.
+  // Bounds each request after start-up: from the flush() that sends it to the next
+  // ReadyForQuery (simple_query, copy_in and extended_query are one such span each).
   // When it passes, the request fails with ErrorCategory::timeout, a CancelRequest is sent and the
   // connection is closed (it is out of sync). Zero (the default): wait as long as it takes.
   ConnectionBuilder& request_timeout(std::chrono::milliseconds t) {
