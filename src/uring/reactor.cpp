@@ -611,6 +611,10 @@ struct Reactor::Impl {
     c.phase = Phase::closed;
     ++c.generation;  // completions still in flight for the old socket are now stale
     if (c.fd >= 0) {
+      // An SQE still queued names the socket by its number: submitted after the close, it would
+      // act on whatever socket reuses that number next (a reconnect, another connection, any fd
+      // of the process), e.g. steal its bytes with a recv. Submitting first binds it to this one.
+      ring.submit();
       ::shutdown(c.fd, SHUT_RDWR);  // in-flight recv/send complete, and then the fd is closed
       ::close(c.fd);
       c.fd = -1;
