@@ -416,6 +416,22 @@ TEST_P(ConnectionHostileSsl, GarbageAnswerIsACleanErrorWithoutRetry) {
   }
 }
 
+TEST(ConnectionHostileSslBytes, BytesAfterTheAcceptanceFailTheHandshake) {
+  // The client reads the answer byte by byte, so the garbage after 'S' goes to the TLS handshake,
+  // which refuses it (the reactor, reading them together, refuses them before: CVE-2021-23222).
+  FakeServer server([](FakeConnection& c) {
+    if (!c.read_startup()) return;
+    c.send("Sgarbage that is no TLS record");
+    (void)c.wait_for_close(3s);
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto conn = PgConnection::connect(builder(server, "sslmode=require"));
+  ASSERT_FALSE(conn);
+  EXPECT_EQ(conn.error().category(), ErrorCategory::tls) << conn.error().to_string();
+  expect_one_line(conn.error());
+  EXPECT_LT(elapsed_since(start), 1s);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Answers, ConnectionHostileSsl,
     ::testing::Values(SslAnswer{"binary_garbage", std::string("\x00\xff\x13\x37", 4), ErrorCategory::protocol, "0x00"},
