@@ -564,8 +564,7 @@ struct Reactor::Impl {
       case 'A':
         return;  // notices and notifications are not a request's answer
       case 'S': {
-        if (auto ps = protocol::ParameterStatus::parse(f))
-          c.session_mut().parameters.insert_or_assign(std::string(ps->name()), std::string(ps->value()));
+        if (auto ps = protocol::ParameterStatus::parse(f)) client::set_parameter(c.session_mut(), ps->name(), ps->value());
         return;
       }
       default: break;

@@ -323,6 +323,22 @@ TEST(ConnectionHostileNotices, EndlessDuringAQueryHitTheRequestTimeoutInBoundedM
   expect_cancel_for_the_session(cancel);
 }
 
+TEST(ConnectionHostileNotices, EndlessNewParametersDuringStartupStayBounded) {
+  FakeServer server([](FakeConnection& c) {
+    if (!c.read_startup()) return;
+    for (int i = 0; !c.stopping(); i += 1000) {
+      std::string b;
+      for (int k = i; k < i + 1000; ++k) b += fake::parameter_status("flood_" + std::to_string(k), "v");
+      if (!c.send(b)) break;
+    }
+  });
+  const long rss_before = rss_kib();
+  auto conn = PgConnection::connect(builder(server).connect_timeout(400ms));
+  ASSERT_FALSE(conn);
+  EXPECT_EQ(conn.error().category(), ErrorCategory::timeout) << conn.error().to_string();
+  EXPECT_LT(rss_kib() - rss_before, 16 * 1024);
+}
+
 TEST(ConnectionHostileSilence, AQueryHitsTheRequestTimeoutAndTheConnectionCloses) {
   CancelSeen cancel;
   FakeServer server(std::vector<FakeServer::Script>{[](FakeConnection& c) {

@@ -100,6 +100,7 @@ struct ReactorRun {
   long rss_growth_kib = 0;  // measured while the reactor (and all it holds) is still alive
   Connection::State final_state = Connection::State::connecting;
   std::size_t open_after = 0;
+  std::size_t parameters_after = 0;  // ParameterStatus names the session kept
 };
 
 // Opens one connection to `server`, sends the query once ready, and turns the loop until the
@@ -155,6 +156,7 @@ ReactorRun run_reactor(const FakeServer& server, RunSettings s = {}) {
   run.rss_growth_kib = rss_kib() - rss_before;
   run.final_state = (*conn)->state();
   run.open_after = (*reactor)->open_connections();
+  run.parameters_after = (*conn)->session().parameters.size();
   return run;
 }
 
@@ -527,6 +529,48 @@ TEST(ReactorHostileNotices, EndlessWhileARequestWaitsEndInARequestTimeout) {
   ASSERT_TRUE(server.wait_done());
   EXPECT_GT(sent, 1000u);
   expect_cancel_for_the_session(cancel);
+}
+
+// Endless ParameterStatus, each with a new name: the session keeps a bounded number of them.
+std::string parameter_flood(int from, int n) {
+  std::string b;
+  for (int i = from; i < from + n; ++i) b += fake::parameter_status("flood_" + std::to_string(i), "v");
+  return b;
+}
+
+TEST(ReactorHostileNotices, EndlessNewParametersDuringStartupStayBounded) {
+  FakeServer server([](FakeConnection& c) {
+    if (!c.read_startup()) return;
+    for (int i = 0; !c.stopping() && c.send(parameter_flood(i, 1000)); i += 1000) {
+    }
+  });
+  RunSettings s;
+  s.connect_timeout = 400ms;
+  auto run = run_reactor(server, s);
+  expect_closed_with(run, ErrorCategory::timeout);
+  EXPECT_LT(run.rss_growth_kib, 16 * 1024);
+}
+
+TEST(ReactorHostileNotices, EndlessNewParametersWhileARequestWaitsStayBounded) {
+  std::size_t sent = 0;
+  FakeServer server(std::vector<FakeServer::Script>{[&sent](FakeConnection& c) {
+                                                      if (!c.accept_session()) return;
+                                                      if (!c.read_query()) return;
+                                                      for (int i = 0; !c.stopping() && c.send(parameter_flood(i, 1000));
+                                                           i += 1000)
+                                                        sent += 1000;
+                                                    },
+                                                    [](FakeConnection& c) { (void)c.read_startup(); }});
+  RunSettings s;
+  s.options.request_timeout = 200ms;
+  s.sql = "SELECT 1";
+  auto run = run_reactor(server, s);
+  expect_request_failed_with(run, ErrorCategory::timeout);
+  EXPECT_LT(run.rss_growth_kib, 16 * 1024);
+  EXPECT_EQ(run.parameters_after, client::SessionInfo::kMaxParameters);
+  EXPECT_TRUE(run.request.types.empty());  // ParameterStatus is not the request's answer
+  ASSERT_TRUE(server.wait_done());
+  EXPECT_GT(sent, 10 * client::SessionInfo::kMaxParameters);
 }
 
 // ---- silence: the connect and request timeouts fire ----
