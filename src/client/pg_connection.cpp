@@ -27,9 +27,11 @@ using Clock = std::chrono::steady_clock;
 
 // connect_timeout bounds the whole start-up of one host (connect, TLS, authentication, up to
 // ReadyForQuery), as in libpq: a server that accepts and then stalls or trickles must not hang us.
+// After start-up, request_timeout bounds each request the same way (flush to ReadyForQuery).
 struct Deadline {
   Clock::time_point at;
   std::chrono::milliseconds total;
+  bool request = false;  // request_timeout, not connect_timeout
 };
 
 // The bytes of one session: plain socket, or TLS over it.
@@ -41,7 +43,7 @@ class Transport {
   [[nodiscard]] bool encrypted() const noexcept { return tls_.has_value(); }
   [[nodiscard]] tls::TlsSession* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
   // Every later socket wait fails with ErrorCategory::timeout once `d` has passed; nullopt: wait
-  // as long as it takes (after start-up, requests have no deadline of their own yet).
+  // as long as it takes.
   void set_deadline(std::optional<Deadline> d) noexcept { deadline_ = d; }
 
   // Waits until the socket is ready for `events` or the deadline passes.
@@ -57,6 +59,10 @@ class Transport {
       if (errno != EINTR)
         return make_error(ErrorCategory::io, std::string("could not wait for the server: ") + std::strerror(errno));
     }
+    if (deadline_->request)
+      return make_error(ErrorCategory::timeout, "server did not complete the request within " +
+                                                    std::to_string(deadline_->total.count()) +
+                                                    " ms (request_timeout); the connection was closed");
     return make_error(ErrorCategory::timeout, "server did not complete start-up within " +
                                                   std::to_string(deadline_->total.count()) + " ms (connect_timeout)");
   }
@@ -160,15 +166,46 @@ struct PgConnection::Impl {
   std::string endpoint;
   std::vector<SocketAddress> addresses;  // for CancelRequest
   std::chrono::milliseconds cancel_timeout{10'000};  // connect_timeout, else 10 s
+  std::chrono::milliseconds request_timeout{0};       // set once start-up is over
+  bool request_open = false;                          // flushed, ReadyForQuery not seen yet
   bool open = false;
 
   Result<void> flush() {
     if (!open) return make_error(ErrorCategory::io, "connection is closed");
     if (send_buffer.empty()) return {};
+    if (request_timeout.count() > 0 && !request_open) {
+      request_open = true;
+      transport->set_deadline(Deadline{Clock::now() + request_timeout, request_timeout, true});
+    }
     auto r = transport->send(as_bytes(send_buffer));
     send_buffer.clear();
-    if (!r) open = false;
+    if (!r) broken(r.error());
     return r;
+  }
+
+  // The stream is out of sync (or gone): nothing more can be read from it. After a request
+  // timeout the socket is closed (the backend ends when it notices) and, as the server may still
+  // be running the request until then, a CancelRequest is sent too (best effort).
+  void broken(const Error& e) {
+    open = false;
+    if (e.category() != ErrorCategory::timeout || !request_open) return;
+    transport.reset();
+    (void)send_cancel();
+  }
+
+  Result<void> send_cancel() {
+    auto socket = connect_blocking(addresses, cancel_timeout, KeepaliveOptions{});
+    if (!socket) return std::unexpected(socket.error());
+    std::string msg;
+    if (auto r = fe::cancel_request(msg, session.backend_pid, session.cancel_key); !r) return r;
+    Transport t(std::move(*socket));
+    t.set_deadline(Deadline{Clock::now() + cancel_timeout, cancel_timeout});
+    if (auto r = t.send_raw(as_bytes(msg)); !r) return r;
+    // The server closes the socket when it has processed the request; wait for that, but not
+    // forever (a server that keeps the socket open has still received the request).
+    std::byte b;
+    if (t.wait_until_ready(POLLIN)) (void)::recv(t.fd(), &b, 1, 0);
+    return {};
   }
 
   Result<protocol::Frame> recv() {
@@ -177,6 +214,10 @@ struct PgConnection::Impl {
       auto r = protocol::next_frame(std::span(recv_buffer).subspan(recv_start, recv_end - recv_start), limits);
       if (r.complete()) {
         recv_start += r.consumed();
+        if (r.frame.type == 'Z' && request_open) {
+          request_open = false;
+          transport->set_deadline(std::nullopt);
+        }
         return r.frame;
       }
       if (r.status == protocol::FrameStatus::error) {
@@ -196,7 +237,7 @@ struct PgConnection::Impl {
         recv_buffer.resize(std::min(recv_end + r.needed, std::max<std::size_t>(recv_buffer.size() * 2, 4096)));
       auto n = transport->recv(std::span(recv_buffer).subspan(recv_end));
       if (!n) {
-        open = false;
+        broken(n.error());
         return std::unexpected(n.error());
       }
       recv_end += *n;
@@ -359,6 +400,7 @@ OpenResult open_endpoint(const ConnectionBuilder& b, const Endpoint& ep, Encrypt
                         "server accepted connection without a valid SSL certificate (sslcertmode=require)"));
   }
   impl->transport->set_deadline(std::nullopt);
+  impl->request_timeout = b.request_timeout();
   auto notices = std::move(impl->session.notices);
   impl->session = machine.take_session();
   notices.insert(notices.end(), impl->session.notices.begin(), impl->session.notices.end());
@@ -469,40 +511,38 @@ std::string_view PgConnection::parameter(std::string_view name) const {
   return it == impl_->session.parameters.end() ? std::string_view{} : std::string_view(it->second);
 }
 
-Result<void> PgConnection::cancel() {
-  auto socket = connect_blocking(impl_->addresses, impl_->cancel_timeout, KeepaliveOptions{});
-  if (!socket) return std::unexpected(socket.error());
-  std::string msg;
-  if (auto r = fe::cancel_request(msg, impl_->session.backend_pid, impl_->session.cancel_key); !r) return r;
-  Transport t(std::move(*socket));
-  t.set_deadline(Deadline{Clock::now() + impl_->cancel_timeout, impl_->cancel_timeout});
-  if (auto r = t.send_raw(as_bytes(msg)); !r) return r;
-  // The server closes the socket when it has processed the request; wait for that, but not
-  // forever (a server that keeps the socket open has still received the request).
-  std::byte b;
-  if (t.wait_until_ready(POLLIN)) (void)::recv(t.fd(), &b, 1, 0);
-  return {};
-}
+Result<void> PgConnection::cancel() { return impl_->send_cancel(); }
 
 Result<TextResult> PgConnection::simple_query(std::string_view sql) {
   if (auto r = fe::query(impl_->send_buffer, sql); !r) return std::unexpected(r.error());
   if (auto r = flush(); !r) return std::unexpected(r.error());
   TextResult result;
+  // The first error: an ErrorResponse, or a message that does not parse. Either way the rest of
+  // the response is read up to ReadyForQuery, so the connection stays in step with the server.
   std::optional<Error> error;
+  auto keep = [&error](const Error& e) {
+    if (!error) error = e;
+  };
   for (;;) {
     auto frame = recv();
     if (!frame) return std::unexpected(frame.error());
     switch (frame->type) {
       case 'T': {
         auto rd = be::RowDescription::parse(*frame);
-        if (!rd) return std::unexpected(rd.error());
+        if (!rd) {
+          keep(rd.error());
+          break;
+        }
         result.columns.clear();
         for (const auto& field : *rd) result.columns.emplace_back(field.name);
         break;
       }
       case 'D': {
         auto row = be::DataRow::parse(*frame);
-        if (!row) return std::unexpected(row.error());
+        if (!row) {
+          keep(row.error());
+          break;
+        }
         auto& out = result.rows.emplace_back();
         for (const auto& value : *row) {
           if (value.is_null()) out.emplace_back(std::nullopt);
@@ -512,14 +552,16 @@ Result<TextResult> PgConnection::simple_query(std::string_view sql) {
       }
       case 'C': {
         auto cc = be::CommandComplete::parse(*frame);
-        if (!cc) return std::unexpected(cc.error());
+        if (!cc) {
+          keep(cc.error());
+          break;
+        }
         result.command_tag = std::string(cc->tag());
         break;
       }
       case 'E': {
         auto e = be::ErrorResponse::parse(*frame);
-        if (!e) return std::unexpected(e.error());
-        if (!error) error = e->to_error();
+        keep(e ? e->to_error() : e.error());
         break;
       }
       case 'G': {  // COPY FROM STDIN inside a simple query: refuse, we have no data
@@ -559,14 +601,16 @@ Result<std::uint64_t> PgConnection::copy_in(std::string_view copy_sql, std::span
       }
       case 'C': {
         auto cc = be::CommandComplete::parse(*frame);
-        if (!cc) return std::unexpected(cc.error());
+        if (!cc) {  // read on to ReadyForQuery, as for an ErrorResponse
+          if (!error) error = cc.error();
+          break;
+        }
         rows = cc->rows().value_or(0);
         break;
       }
       case 'E': {
         auto e = be::ErrorResponse::parse(*frame);
-        if (!e) return std::unexpected(e.error());
-        if (!error) error = e->to_error();
+        if (!error) error = e ? e->to_error() : e.error();
         break;
       }
       case 'Z':

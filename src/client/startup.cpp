@@ -279,7 +279,7 @@ struct StartupMachine::Impl {
       case 'S': {
         auto ps = be::ParameterStatus::parse(frame);
         if (!ps) return std::unexpected(ps.error());
-        session.parameters.insert_or_assign(std::string(ps->name()), std::string(ps->value()));
+        set_parameter(session, ps->name(), ps->value());
         return Status::in_progress;
       }
       case 'K': {
@@ -311,6 +311,14 @@ StartupMachine::StartupMachine(StartupOptions options, std::vector<std::byte> tl
   impl_->server_cert = std::move(tls_server_certificate);
   impl_->session.protocol = impl_->options.max_protocol;
 }
+void set_parameter(SessionInfo& s, std::string_view name, std::string_view value) {
+  if (auto it = s.parameters.find(name); it != s.parameters.end()) {
+    it->second.assign(value);
+    return;
+  }
+  if (s.parameters.size() < SessionInfo::kMaxParameters) s.parameters.emplace(std::string(name), std::string(value));
+}
+
 StartupMachine::StartupMachine(StartupMachine&&) noexcept = default;
 StartupMachine& StartupMachine::operator=(StartupMachine&&) noexcept = default;
 StartupMachine::~StartupMachine() = default;

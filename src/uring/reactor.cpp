@@ -109,6 +109,7 @@ struct ConnectionImpl final : Connection {
   bool recv_in_flight = false;
   std::vector<std::byte> big;  // slow path: one frame larger than the ring
   std::size_t big_have = 0;
+  std::size_t big_total = 0;   // the whole frame's size; `big` grows towards it as bytes arrive
   bool big_active = false;
   std::optional<tls::TlsSession> tls;
   std::vector<std::byte> tls_in;
@@ -123,6 +124,11 @@ struct ConnectionImpl final : Connection {
 
   unsigned reconnect_attempts = 0;
   Clock::time_point retry_at{};
+
+  // connect_timeout bounds the whole start-up (connect, TLS, auth, up to ReadyForQuery), as in
+  // the blocking client: a server that accepts and then stalls or trickles must not hang us.
+  Clock::time_point startup_deadline = Clock::time_point::max();
+  std::chrono::milliseconds startup_timeout{0};
 
   void set_state(State s) noexcept { state_ = s; }
   void set_sink() noexcept { sink_ = &halves[static_cast<std::size_t>(filling)]; }
@@ -143,6 +149,9 @@ struct Reactor::Impl {
   std::uint64_t enter_calls = 0;  // io_uring_enter system calls made by run_once
   // Set while the Reactor is destroyed: handlers and events may already be gone, so none is called.
   bool silent = false;
+  // The earliest start-up deadline armed (possibly of a connection that has since become ready):
+  // connections are scanned for it only when it has passed, not every turn.
+  Clock::time_point next_startup_deadline = Clock::time_point::max();
 
   Impl(ReactorOptions o, Ring r) : options(std::move(o)), ring(std::move(r)) {}
 
@@ -206,11 +215,17 @@ struct Reactor::Impl {
       io_uring_sqe* sqe = sqe_for(c, op_connect);
       io_uring_prep_connect(sqe, c.fd, reinterpret_cast<const sockaddr*>(&c.connected_address.storage),
                             c.connected_address.length);
-      const int timeout_s = info.connect_timeout.value_or(0);
-      if (timeout_s > 0) {
+      // The builder's exact value (or the string's, at least 2 s as in libpq): the same bound as
+      // the blocking client's, for the connect and for the whole start-up after it.
+      const auto timeout = c.builder.effective_connect_timeout();
+      c.startup_deadline = Clock::time_point::max();
+      if (timeout) {
+        c.startup_timeout = *timeout;
+        c.startup_deadline = Clock::now() + *timeout;
+        next_startup_deadline = std::min(next_startup_deadline, c.startup_deadline);
         static thread_local __kernel_timespec ts{};  // read by the kernel at submission time
-        ts.tv_sec = std::max(2, timeout_s);
-        ts.tv_nsec = 0;
+        ts.tv_sec = timeout->count() / 1000;
+        ts.tv_nsec = (timeout->count() % 1000) * 1'000'000;
         sqe->flags |= IOSQE_IO_LINK;
         io_uring_sqe* t = sqe_for(c, op_link_timeout);
         io_uring_prep_link_timeout(t, &ts, 0);
@@ -233,6 +248,8 @@ struct Reactor::Impl {
       if (auto r = start_connect(c); !r) fail(c, err, true);
       return;
     }
+    // The scan of start-up deadlines may have skipped this one while the connect was in flight.
+    next_startup_deadline = std::min(next_startup_deadline, c.startup_deadline);
     const client::ConnInfo& info = c.builder.info();
     const client::Endpoint& ep = c.endpoints[c.endpoint_index];
     // As libpq: requirepeer is checked before a byte is sent, and only on a Unix socket.
@@ -403,7 +420,7 @@ struct Reactor::Impl {
     if (c.recv_in_flight || c.fd < 0 || c.phase == Phase::closed || c.phase == Phase::connecting) return;
     std::span<std::byte> into;
     if (c.tls && c.phase != Phase::ssl_answer) into = c.tls_in;
-    else if (c.big_active) into = std::span(c.big).subspan(c.big_have);
+    else if (c.big_active) into = big_room(c);
     else into = c.ring.writable();
     if (into.empty()) return;  // the ring is full of a frame being dispatched: resumed after
     io_uring_sqe* sqe = sqe_for(c, op_recv);
@@ -440,10 +457,10 @@ struct Reactor::Impl {
   // it goes so the ring frees up. False when the connection failed.
   bool drain_tls(ConnectionImpl& c) {
     for (;;) {
-      std::span<std::byte> into = c.big_active ? std::span(c.big).subspan(c.big_have) : c.ring.writable();
+      std::span<std::byte> into = c.big_active ? big_room(c) : c.ring.writable();
       if (into.empty()) {
         if (!process(c)) return false;
-        into = c.big_active ? std::span(c.big).subspan(c.big_have) : c.ring.writable();
+        into = c.big_active ? big_room(c) : c.ring.writable();
         if (into.empty()) return true;
       }
       auto got = c.tls->read_plaintext(into);
@@ -458,13 +475,22 @@ struct Reactor::Impl {
     return process(c);
   }
 
+  // Where the next bytes of a big frame go. The buffer doubles as they arrive instead of taking
+  // the announced size at once: a header claiming 1 GiB must not cost 1 GiB before the server
+  // has sent it (and a server that stops early costs only what it sent).
+  static std::span<std::byte> big_room(ConnectionImpl& c) {
+    if (c.big_have == c.big.size() && c.big.size() < c.big_total)
+      c.big.resize(std::min(c.big_total, std::max<std::size_t>(2 * c.big.size(), 64 * 1024)));
+    return std::span(c.big).subspan(c.big_have);
+  }
+
   // Decodes and dispatches every complete frame. False when the connection failed.
   bool process(ConnectionImpl& c) {
     const std::uint32_t gen = c.generation;
     if (c.phase == Phase::ssl_answer) return process_ssl_answer(c);
     if (c.big_active) {
-      if (c.big_have < c.big.size()) return true;
-      auto r = protocol::next_frame(c.big, options.limits);
+      if (c.big_have < c.big_total) return true;
+      auto r = protocol::next_frame(std::span(c.big).first(c.big_total), options.limits);
       c.big_active = false;
       if (!r.complete()) {
         fail(c, r.to_error(), false);
@@ -492,7 +518,8 @@ struct Reactor::Impl {
       const std::size_t total = in.size() + r.needed;
       if (total > c.ring.capacity()) {
         // Slow path, on purpose rare: a frame larger than the whole ring gets its own buffer.
-        c.big.resize(total);
+        c.big_total = total;
+        c.big.resize(std::min(total, std::max(2 * in.size(), c.ring.capacity())));
         std::memcpy(c.big.data(), in.data(), in.size());
         c.big_have = in.size();
         c.big_active = true;
@@ -556,6 +583,7 @@ struct Reactor::Impl {
         c.phase = Phase::ready;
         c.set_transaction_status('I');
         c.set_state(Connection::State::ready);
+        c.startup_deadline = Clock::time_point::max();
         c.reconnect_attempts = 0;
         if (c.events.on_ready) c.events.on_ready(c);
       }
@@ -567,8 +595,7 @@ struct Reactor::Impl {
       case 'A':
         return;  // notices and notifications are not a request's answer
       case 'S': {
-        if (auto ps = protocol::ParameterStatus::parse(f))
-          c.session_mut().parameters.insert_or_assign(std::string(ps->name()), std::string(ps->value()));
+        if (auto ps = protocol::ParameterStatus::parse(f)) client::set_parameter(c.session_mut(), ps->name(), ps->value());
         return;
       }
       default: break;
@@ -614,6 +641,10 @@ struct Reactor::Impl {
     c.phase = Phase::closed;
     ++c.generation;  // completions still in flight for the old socket are now stale
     if (c.fd >= 0) {
+      // An SQE still queued names the socket by its number: submitted after the close, it would
+      // act on whatever socket reuses that number next (a reconnect, another connection, any fd
+      // of the process), e.g. steal its bytes with a recv. Submitting first binds it to this one.
+      ring.submit();
       ::shutdown(c.fd, SHUT_RDWR);  // in-flight recv/send complete, and then the fd is closed
       ::close(c.fd);
       c.fd = -1;
@@ -655,6 +686,7 @@ struct Reactor::Impl {
     c.ring.consume(c.ring.size());
     c.big_active = false;
     c.big_have = 0;
+    c.big_total = 0;
     c.tls.reset();
     c.set_encrypted(false);
     c.startup.reset();
@@ -689,20 +721,58 @@ struct Reactor::Impl {
     io_uring_prep_close(s3, c.cancel_fd);
   }
 
-  // Cancels the oldest request of each connection once it is past its deadline. Requests
-  // complete in order, so only the head can be the first late one.
+  // Gives up connections whose start-up ran past connect_timeout. (A connect still in flight has
+  // its own linked timeout, which then tries the next address.)
+  Clock::time_point check_startup_deadlines(Clock::time_point now) {
+    if (now < next_startup_deadline) return next_startup_deadline;
+    next_startup_deadline = Clock::time_point::max();
+    for (std::size_t i = 0; i < slots.size(); ++i) {  // by index: on_closed may open connections
+      ConnectionImpl& c = *slots[i];
+      if (c.startup_deadline == Clock::time_point::max()) continue;
+      const bool starting =
+          c.phase == Phase::ssl_answer || c.phase == Phase::tls_handshake || c.phase == Phase::startup;
+      if (starting && now >= c.startup_deadline) {
+        c.startup_deadline = Clock::time_point::max();
+        fail(c, Error(ErrorCategory::timeout, "server did not complete start-up within " +
+                                                  std::to_string(c.startup_timeout.count()) + " ms (connect_timeout)"),
+             true);
+        continue;
+      }
+      if (c.phase == Phase::ready || c.phase == Phase::closed) {
+        c.startup_deadline = Clock::time_point::max();
+        continue;
+      }
+      if (now >= c.startup_deadline) continue;  // connecting: its linked timeout completes soon
+      next_startup_deadline = std::min(next_startup_deadline, c.startup_deadline);
+    }
+    return next_startup_deadline;
+  }
+
+  // Cancels the oldest request of each connection once it is past its deadline; gives the
+  // connection up when the request is still not answered one more request_timeout later (a server
+  // that ignores the cancel, or one that cannot be reached for it). Requests complete in order,
+  // so only the head can be the first late one.
   Clock::time_point check_deadlines(Clock::time_point now) {
-    Clock::time_point next = Clock::time_point::max();
-    if (options.request_timeout.count() <= 0) return next;
-    for (auto& slot : slots) {
-      ConnectionImpl& c = *slot;
+    Clock::time_point next = check_startup_deadlines(now);
+    const auto timeout = options.request_timeout;
+    if (timeout.count() <= 0) return next;
+    for (std::size_t i = 0; i < slots.size(); ++i) {  // by index: on_closed may open connections
+      ConnectionImpl& c = *slots[i];
       if (c.queue.empty()) continue;
       PendingRequest& head = c.queue.front();
       if (!head.cancel_sent && now >= head.deadline) {
         head.cancel_sent = true;
         send_cancel(c);
-      } else if (!head.cancel_sent) {
+      }
+      if (!head.cancel_sent) {
         next = std::min(next, head.deadline);
+      } else if (now >= head.deadline + timeout) {
+        fail(c, Error(ErrorCategory::timeout, "request timed out after " + std::to_string(timeout.count()) +
+                                                  " ms and the server did not answer its cancel within " +
+                                                  std::to_string(timeout.count()) + " ms more; connection closed"),
+             true);
+      } else {
+        next = std::min(next, head.deadline + timeout);
       }
     }
     return next;

@@ -51,6 +51,15 @@ class ConnectionBuilder {
     connect_timeout_ = t;
     return *this;
   }
+  // Bounds each request after start-up: from the flush() that sends it to the next
+  // ReadyForQuery (simple_query, copy_in and extended_query are one such span each).
+  // When it passes, the request fails with ErrorCategory::timeout, a CancelRequest is sent and the
+  // connection is closed (it is out of sync). Zero (the default): wait as long as it takes.
+  ConnectionBuilder& request_timeout(std::chrono::milliseconds t) {
+    request_timeout_ = t;
+    return *this;
+  }
+  [[nodiscard]] std::chrono::milliseconds request_timeout() const noexcept { return request_timeout_; }
   ConnectionBuilder& require_auth(RequireAuth r) { info_.require_auth = r; return *this; }
   ConnectionBuilder& oauth_token(OAuthTokenProvider p) { oauth_ = std::move(p); return *this; }
   ConnectionBuilder& gss_provider(std::shared_ptr<GssTokenProvider> p) { gss_ = std::move(p); return *this; }
@@ -80,6 +89,7 @@ class ConnectionBuilder {
   std::shared_ptr<GssTokenProvider> gss_;
   protocol::FrameLimits limits_;
   std::optional<std::chrono::milliseconds> connect_timeout_;
+  std::chrono::milliseconds request_timeout_{0};
 };
 
 // Rows of a simple query, as text (NULL = nullopt): for tests and small tools, not bulk data.
@@ -117,7 +127,8 @@ class PgConnection {
   [[nodiscard]] const std::string& endpoint_description() const noexcept;  // "host:port" or socket path
 
   // Runs `sql` with the simple-query protocol and collects every row as text; the first
-  // ErrorResponse becomes the error (after the connection is back to ReadyForQuery).
+  // ErrorResponse, or message that does not parse, becomes the error (after the connection is
+  // back to ReadyForQuery).
   [[nodiscard]] Result<TextResult> simple_query(std::string_view sql);
   // COPY ... FROM STDIN with `data` as the whole payload: the rows the server reports.
   [[nodiscard]] Result<std::uint64_t> copy_in(std::string_view copy_sql, std::span<const std::byte> data);

@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -67,10 +68,17 @@ struct SessionInfo {
   // NoticeResponse during start-up, in order: the first kMaxStartupNotices of them, so a server
   // that floods notices cannot grow our memory; the rest are only counted.
   static constexpr std::size_t kMaxStartupNotices = 100;
+  // ParameterStatus names kept in `parameters`: a server reports a fixed few (about 20), so past
+  // this many a new name is ignored (known ones still update) and a flood cannot grow our memory.
+  static constexpr std::size_t kMaxParameters = 1024;
   std::vector<ServerErrorFields> notices;
   std::size_t notices_dropped = 0;
   char transaction_status = 'I';
 };
+
+// Records one ParameterStatus in `s` (the value of a known name always; a new name only while
+// fewer than SessionInfo::kMaxParameters are kept).
+void set_parameter(SessionInfo& s, std::string_view name, std::string_view value);
 
 class StartupMachine {
  public:

@@ -37,8 +37,8 @@ class RequestHandler {
   virtual ~RequestHandler() = default;
   virtual void on_frame(Connection& /*connection*/, const protocol::Frame& /*frame*/) {}
   // ok at the request's ReadyForQuery; else the first ErrorResponse of the request (the server
-  // skipped the rest up to the Sync), or io / timeout error when the connection died or the
-  // request's deadline passed (then it was cancelled on the server).
+  // skipped the rest up to the Sync), or io / protocol / timeout error when the connection died,
+  // the server broke the protocol, or the request's deadline passed (see request_timeout).
   virtual void on_complete(Connection& connection, Result<void> outcome) = 0;
 };
 
@@ -68,7 +68,11 @@ struct ReactorOptions {
   // Requests (Syncs) in flight per connection before push_request() reports no room.
   std::size_t max_requests_in_flight = 4096;
   protocol::FrameLimits limits;
-  std::chrono::milliseconds request_timeout{0};  // 0: none
+  // A request unanswered this long is cancelled on the server (it then fails with a timeout
+  // error). If it is still unanswered one more request_timeout later (the server ignores the
+  // cancel, or cannot be reached for it), the connection is closed and every request in flight
+  // fails with a timeout error. 0: no limit.
+  std::chrono::milliseconds request_timeout{0};
   // Throughput mode: a loop turn waits for this many completions (or coalesce_delay) before
   // processing. 1 (the default) wakes for every completion: lowest latency.
   unsigned coalesce_completions = 1;
@@ -85,7 +89,8 @@ class Reactor {
 
   // Starts opening a connection; events.on_ready fires when it can take requests. Errors here
   // are only the immediate ones (bad connection string, too many connections); later failures
-  // arrive through on_closed.
+  // arrive through on_closed. The builder's effective_connect_timeout() bounds each attempt's
+  // whole start-up (connect, TLS, authentication, up to ReadyForQuery), as in the blocking client.
   [[nodiscard]] Result<Connection*> open(const client::ConnectionBuilder& builder, ConnectionEvents events);
 
   // One loop turn: submit everything queued, wait for at least one completion (or the nearest

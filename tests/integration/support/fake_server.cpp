@@ -2,12 +2,14 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -74,6 +76,42 @@ std::string negotiate_protocol_version(std::int32_t version, const std::vector<s
 std::string session_ready() {
   return parameter_status("server_version", "15.99 (fake)") + backend_key_data(4242, "\x01\x02\x03\x04") +
          ready_for_query('I');
+}
+
+std::string row_description(const std::vector<std::string>& names) {
+  std::string body;
+  body += static_cast<char>(names.size() >> 8);
+  body += static_cast<char>(names.size());
+  for (const auto& n : names) {
+    body += n + '\0';
+    body += be32(0) + std::string(2, '\0');                      // table oid, column number
+    body += be32(25) + std::string("\xff\xff", 2) + be32(-1);  // text, size -1, typmod -1
+    body += std::string(2, '\0');                                // text format
+  }
+  return frame('T', body);
+}
+
+std::string data_row(const std::vector<std::optional<std::string>>& values) {
+  std::string body;
+  body += static_cast<char>(values.size() >> 8);
+  body += static_cast<char>(values.size());
+  for (const auto& v : values) {
+    if (!v) {
+      body += be32(-1);
+      continue;
+    }
+    body += be32(static_cast<std::int32_t>(v->size())) + *v;
+  }
+  return frame('D', body);
+}
+
+std::string command_complete(std::string_view tag) { return frame('C', std::string(tag) + '\0'); }
+
+std::string query_result(const std::vector<std::string>& names,
+                         const std::vector<std::vector<std::optional<std::string>>>& rows, std::string_view tag) {
+  std::string out = row_description(names);
+  for (const auto& r : rows) out += data_row(r);
+  return out + command_complete(tag) + ready_for_query('I');
 }
 
 }  // namespace fake
@@ -195,6 +233,27 @@ bool FakeConnection::send(std::string_view bytes) {
   return true;
 }
 
+bool FakeConnection::send_in_pieces(std::string_view bytes, std::size_t piece, std::chrono::microseconds pause) {
+  while (!bytes.empty()) {
+    const std::size_t n = std::min(piece, bytes.size());
+    if (!send(bytes.substr(0, n))) return false;
+    bytes.remove_prefix(n);
+    std::this_thread::sleep_for(pause);
+  }
+  return true;
+}
+
+bool FakeConnection::accept_session() {
+  if (!read_startup()) return false;
+  return send(fake::auth_ok() + fake::session_ready());
+}
+
+std::optional<std::string> FakeConnection::read_query() {
+  auto m = read_message();
+  if (!m || m->type != 'Q' || m->body.empty() || m->body.back() != '\0') return std::nullopt;
+  return m->body.substr(0, m->body.size() - 1);
+}
+
 bool FakeConnection::wait_for_close(std::chrono::milliseconds t) {
   const auto until = std::chrono::steady_clock::now() + t;
   char buf[4096];
@@ -234,7 +293,11 @@ void FakeServer::run() {
       pollfd p{listen_fd_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(kSlice.count())) > 0) {
         fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd >= 0) break;
+        if (fd >= 0) {
+          const int one = 1;  // send_in_pieces: each piece leaves at once, not coalesced by Nagle
+          (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          break;
+        }
       }
     }
     if (fd < 0) break;

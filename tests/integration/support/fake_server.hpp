@@ -55,6 +55,15 @@ namespace fake {
 // What a server sends after AuthenticationOk: server_version, BackendKeyData (pid 4242, key
 // "\x01\x02\x03\x04"), ReadyForQuery idle.
 [[nodiscard]] std::string session_ready();
+// RowDescription of text columns (type oid 25, text format).
+[[nodiscard]] std::string row_description(const std::vector<std::string>& names);
+// DataRow with honest lengths; nullopt is NULL.
+[[nodiscard]] std::string data_row(const std::vector<std::optional<std::string>>& values);
+[[nodiscard]] std::string command_complete(std::string_view tag);
+// A whole answer to a simple query: RowDescription, the rows, CommandComplete, ReadyForQuery.
+[[nodiscard]] std::string query_result(const std::vector<std::string>& names,
+                                       const std::vector<std::vector<std::optional<std::string>>>& rows,
+                                       std::string_view tag);
 
 }  // namespace fake
 
@@ -92,6 +101,14 @@ class FakeConnection {
   [[nodiscard]] std::optional<std::string> read_exact(std::size_t n);
   // False when the client is gone (or stops reading until the timeout).
   bool send(std::string_view bytes);
+  // Sends `bytes` in pieces of `piece` bytes with a pause after each (the socket has TCP_NODELAY),
+  // so the client sees frames split at (nearly) every boundary. False when the client is gone.
+  bool send_in_pieces(std::string_view bytes, std::size_t piece, std::chrono::microseconds pause);
+  // Reads the StartupMessage and answers AuthenticationOk + session_ready(). False when the
+  // client sent no StartupMessage.
+  bool accept_session();
+  // The SQL of the next message, which must be a simple Query; nullopt otherwise.
+  [[nodiscard]] std::optional<std::string> read_query();
   // True when the client closed its end within `timeout`.
   [[nodiscard]] bool wait_for_close(std::chrono::milliseconds timeout);
   [[nodiscard]] bool stopping() const noexcept { return stopping_->load(); }
