@@ -18,6 +18,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "pgstream/tls/tls_session.hpp"
 #include "support/fake_server.hpp"
 #include "support/test_server.hpp"
 
@@ -176,6 +177,10 @@ FakeTlsServer::Observed FakeTlsServer::finish() {
 }
 
 void FakeTlsServer::run() {
+  // wolfCrypt's per-thread ECC cache must be released before the thread ends (LeakSanitizer).
+  struct ReleaseCaches {
+    ~ReleaseCaches() { tls::release_thread_caches(); }
+  } release_caches;
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeoutSeconds);
   while (std::chrono::steady_clock::now() < until) {
     // stopping_ is read before the poll: a connection made before stop() is still accepted.
