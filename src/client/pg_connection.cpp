@@ -190,16 +190,18 @@ struct PgConnection::Impl {
     open = false;
     if (e.category() != ErrorCategory::timeout || !request_open) return;
     transport.reset();
-    (void)send_cancel();
+    // Bounded by request_timeout too: a cancel target that never closes must not turn a
+    // 300 ms request_timeout into connect_timeout's 10 s.
+    (void)send_cancel(std::min(cancel_timeout, request_timeout));
   }
 
-  Result<void> send_cancel() {
-    auto socket = connect_blocking(addresses, cancel_timeout, KeepaliveOptions{});
+  Result<void> send_cancel(std::chrono::milliseconds timeout) {
+    auto socket = connect_blocking(addresses, timeout, KeepaliveOptions{});
     if (!socket) return std::unexpected(socket.error());
     std::string msg;
     if (auto r = fe::cancel_request(msg, session.backend_pid, session.cancel_key); !r) return r;
     Transport t(std::move(*socket));
-    t.set_deadline(Deadline{Clock::now() + cancel_timeout, cancel_timeout});
+    t.set_deadline(Deadline{Clock::now() + timeout, timeout});
     if (auto r = t.send_raw(as_bytes(msg)); !r) return r;
     // The server closes the socket when it has processed the request; wait for that, but not
     // forever (a server that keeps the socket open has still received the request).
@@ -511,7 +513,7 @@ std::string_view PgConnection::parameter(std::string_view name) const {
   return it == impl_->session.parameters.end() ? std::string_view{} : std::string_view(it->second);
 }
 
-Result<void> PgConnection::cancel() { return impl_->send_cancel(); }
+Result<void> PgConnection::cancel() { return impl_->send_cancel(impl_->cancel_timeout); }
 
 Result<TextResult> PgConnection::simple_query(std::string_view sql) {
   if (auto r = fe::query(impl_->send_buffer, sql); !r) return std::unexpected(r.error());

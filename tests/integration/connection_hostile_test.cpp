@@ -360,6 +360,23 @@ TEST(ConnectionHostileSilence, AQueryHitsTheRequestTimeoutAndTheConnectionCloses
   EXPECT_EQ(again.error().message(), "connection is closed");
 }
 
+TEST(ConnectionHostileSilence, ASilentCancelTargetDoesNotStretchTheRequestTimeout) {
+  // The server answers neither the query nor the cancel (it keeps that socket open): the call
+  // still ends about request_timeout after the deadline, not connect_timeout (1 s here) later.
+  FakeServer server(std::vector<FakeServer::Script>{[](FakeConnection& c) {
+                                                      if (!c.accept_session()) return;
+                                                      (void)c.read_query();
+                                                    },
+                                                    [](FakeConnection& c) { (void)c.read_startup(); }});
+  auto conn = connect_or_fail(builder(server).request_timeout(300ms));
+  const auto start = std::chrono::steady_clock::now();
+  auto r = conn.simple_query("SELECT 1");
+  const auto took = elapsed_since(start);
+  expect_failed_and_closed(r, conn, ErrorCategory::timeout);
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 900ms);
+}
+
 TEST(ConnectionHostileSilence, TheRequestTimeoutCoversOnlyOneRequest) {
   // Two quick queries, each answered after 200 ms: with request_timeout 300 ms both succeed (the
   // deadline restarts with each request; it does not run from the connection's start).

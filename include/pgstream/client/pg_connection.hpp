@@ -53,8 +53,9 @@ class ConnectionBuilder {
   }
   // Bounds each request after start-up: from the flush() that sends it to the next
   // ReadyForQuery (simple_query, copy_in and extended_query are one such span each).
-  // When it passes, the request fails with ErrorCategory::timeout, a CancelRequest is sent and the
-  // connection is closed (it is out of sync). Zero (the default): wait as long as it takes.
+  // When it passes, the request fails with ErrorCategory::timeout, the connection is closed (it is
+  // out of sync) and a CancelRequest is sent, waiting at most request_timeout more for it.
+  // Zero (the default): wait as long as it takes.
   ConnectionBuilder& request_timeout(std::chrono::milliseconds t) {
     request_timeout_ = t;
     return *this;
