@@ -21,6 +21,65 @@ void InsertBatch::clear() noexcept {
   origin_.clear();
 }
 
+void InsertBatch::reset(const InsertStatement& statement) noexcept {
+  clear();
+  statement_ = &statement;
+  columns_ = statement.columns.size();
+}
+
+namespace {
+constexpr std::uint64_t kFnvBasis = 14695981039346656037ull;
+// FNV-1a over a field's bytes and length (the length keeps ("ab","c") apart from ("a","bc")).
+std::uint64_t hash_field(std::uint64_t h, const char* data, std::int32_t length) noexcept {
+  const auto* b = reinterpret_cast<const unsigned char*>(data);
+  for (std::int32_t i = 0; i < length; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  return (h ^ static_cast<std::uint32_t>(length)) * 1099511628211ull;
+}
+}  // namespace
+
+std::optional<std::uint64_t> tuple_key_hash(std::string_view tuple, CopyFormat format,
+                                            std::span<const std::size_t> key_positions) noexcept {
+  if (key_positions.empty()) return std::nullopt;
+  const std::size_t last = *std::max_element(key_positions.begin(), key_positions.end());
+  auto is_key = [&](std::size_t c) { return std::find(key_positions.begin(), key_positions.end(), c) != key_positions.end(); };
+  // Fields are hashed in tuple order: the hash only has to be the same for the same key.
+  std::uint64_t h = kFnvBasis;
+  const char* p = tuple.data();
+  std::size_t at = 0, end = tuple.size();
+  if (format == CopyFormat::binary) {
+    if (end < 2) return std::nullopt;
+    at = 2;
+    for (std::size_t c = 0; c <= last; ++c) {
+      if (end - at < 4) return std::nullopt;
+      std::uint32_t u;
+      std::memcpy(&u, p + at, 4);
+      if constexpr (std::endian::native == std::endian::little) u = std::byteswap(u);
+      const auto len = static_cast<std::int32_t>(u);
+      at += 4;
+      if (len < -1 || (len > 0 && end - at < static_cast<std::size_t>(len))) return std::nullopt;
+      if (is_key(c)) {
+        if (len < 0) return std::nullopt;
+        h = hash_field(h, p + at, len);
+      }
+      if (len > 0) at += static_cast<std::size_t>(len);
+    }
+    return h;
+  }
+  if (end == 0 || p[end - 1] != '\n') return std::nullopt;
+  --end;
+  for (std::size_t c = 0; c <= last; ++c) {
+    if (at > end) return std::nullopt;
+    const void* tab = std::memchr(p + at, '\t', end - at);
+    const std::size_t stop = tab ? static_cast<std::size_t>(static_cast<const char*>(tab) - p) : end;
+    if (is_key(c)) {
+      if (stop - at == 2 && p[at] == '\\' && p[at + 1] == 'N') return std::nullopt;
+      h = hash_field(h, p + at, static_cast<std::int32_t>(stop - at));
+    }
+    at = stop + 1;
+  }
+  return h;
+}
+
 Result<void> InsertBatch::commit_row() {
   const std::size_t begin = committed_, end = data_.size();
   const std::size_t fields_before = fields_.size();
@@ -87,7 +146,7 @@ std::size_t InsertBatch::dedupe() {
   if (statement_->key_positions.empty() || rows() < 2) return 0;
   order_.clear();
   for (std::size_t r = 0; r < rows(); ++r) {
-    std::uint64_t h = 14695981039346656037ull;  // FNV-1a over each key field's length and bytes
+    std::uint64_t h = kFnvBasis;
     bool has_null = false;
     for (std::size_t k : statement_->key_positions) {
       const Field& f = field(r, k);
@@ -95,9 +154,7 @@ std::size_t InsertBatch::dedupe() {
         has_null = true;
         break;
       }
-      const auto* b = reinterpret_cast<const unsigned char*>(data_.data() + f.offset);
-      for (std::int32_t i = 0; i < f.length; ++i) h = (h ^ b[i]) * 1099511628211ull;
-      h = (h ^ static_cast<std::uint32_t>(f.length)) * 1099511628211ull;
+      h = hash_field(h, data_.data() + f.offset, f.length);
     }
     if (!has_null) order_.emplace_back(h, static_cast<std::uint32_t>(r));  // NULL keys never conflict
   }

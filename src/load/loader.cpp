@@ -15,7 +15,9 @@
 #include <memory>
 #include <thread>
 
+#include "insert_chunks.hpp"
 #include "pgstream/load/copy_text.hpp"
+#include "pgstream/load/insert_batch.hpp"
 #include "pgstream/load/line_reader.hpp"
 #include "pgstream/load/progress_table.hpp"
 #include "pgstream/load/rejects_file.hpp"
@@ -31,6 +33,8 @@ namespace pgstream::load {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// Insert mode's send buffer halves: a row's INSERT message must fit in one (COPY streams instead).
+constexpr std::size_t kInsertSendBytes = 1u << 20;
 namespace fe = protocol::frontend;
 using uring::Connection;
 
@@ -51,10 +55,14 @@ struct RejectedLine {
   std::uint64_t offset = 0, end = 0;  // its bytes in the input
 };
 
-// Rows sharing one set of present columns, sent as one COPY with that column list, in one
-// transaction with their progress record.
+constexpr std::size_t kAnyLane = SIZE_MAX;
+
+// Rows sharing one set of present columns, sent as one COPY with that column list (or one
+// INSERT statement in insert mode), in one transaction with their progress record.
 struct Batch {
   std::string copy_sql;
+  std::uint32_t statement = 0;    // insert mode: index of its InsertStatement
+  std::size_t lane = kAnyLane;    // conflict modes: the only worker that may run it
   std::string payload;  // encoded rows, back to back
   std::string raw;      // their input lines, for the rejects file
   std::vector<PendingRow> rows;
@@ -64,6 +72,7 @@ struct Batch {
   std::vector<RejectedLine> carried;  // rejected lines recorded with this batch
   bool maybe_committed = false;   // a COMMIT of it went out and its answer was lost
   unsigned lost = 0;              // attempts lost with their connection
+  unsigned conflicts = 0;         // attempts rolled back by a deadlock or serialization failure
   bool flush = false;             // no rows: only records rejected lines (at the end)
 
   // Empty again, keeping the buffers' capacity for the next batch.
@@ -77,6 +86,7 @@ struct Batch {
     carried.clear();
     maybe_committed = false;
     lost = 0;
+    conflicts = 0;
     flush = false;
   }
 };
@@ -110,6 +120,13 @@ std::string copy_column_of(const Error& e) {
 
 class Loader;
 
+// Insert mode: the statement for one set of present columns, prepared once per connection.
+struct PreparedInsert {
+  InsertStatement statement;
+  std::string name;                       // of the prepared statement
+  std::vector<std::size_t> key_positions;  // the conflict key's fields in the tuple (lanes)
+};
+
 // A simple query's completion, forwarded to its worker (BEGIN/progress, COMMIT, SET).
 struct StepHandler final : uring::RequestHandler {
   std::function<void(Connection&, Result<void>)> done;
@@ -137,19 +154,25 @@ struct Worker final : uring::RequestHandler {
   bool copy_queued = false, commit_queued = false, commit_wanted = false;
   std::optional<Result<void>> begin_outcome, copy_outcome;
   StepHandler begin_step, commit_step, setup_step;
+  bool inserting = false;  // this attempt sends INSERT chunks (insert mode, rows to send)
+  // Insert mode: this attempt's chunks, and the statements prepared on this connection.
+  InsertChunks chunks;
+  std::uint64_t superseded = 0;
+  std::vector<std::uint8_t> prepared;
+  bool parse_sent = false;  // this attempt sent the Parse of its statement
+  bool statement_refused = false;  // ... and the server refused it: no row is to blame
 
-  void on_frame(Connection&, const protocol::Frame& f) override {
-    if (f.type != 'C') return;
-    if (auto cc = protocol::CommandComplete::parse(f)) copied = cc->rows();
-  }
+  void on_frame(Connection&, const protocol::Frame& f) override;
   void on_complete(Connection& c, Result<void> outcome) override;
   void on_begin(Connection& c, Result<void> outcome);
   void on_commit(Connection& c, Result<void> outcome);
   // True when the outcome means the connection died (the loader takes the batch back).
   bool lost(Connection& c, const Result<void>& outcome);
   void queue_copy();
+  void queue_insert();
   void queue_commit();
   void pump();
+  void pump_insert();
 };
 
 bool retryable(const Error& e) {
@@ -168,11 +191,17 @@ bool retryable(const Error& e) {
 class Loader {
  public:
   Loader(client::ConnectionBuilder builder, const LoadOptions& o, TableSchema schema, EncoderOptions encoding,
-         std::optional<ProgressTable> progress, LoadState state, std::string state_note)
+         std::optional<ProgressTable> progress, LoadState state, std::string state_note,
+         std::optional<InsertTarget> target)
       : builder_(std::move(builder)), opt_(o), schema_(std::move(schema)), format_(encoding.format),
         encoder_(schema_, std::move(encoding)),
         rejects_(o.rejects_path.empty() ? o.table + ".rejects.jsonl" : o.rejects_path),
-        progress_(std::move(progress)), state_(std::move(state)) {
+        progress_(std::move(progress)), state_(std::move(state)), target_(std::move(target)) {
+    if (target_) {
+      target_->schema = &schema_;
+      // Conflict modes: one lane per connection, a key always in the same lane (input order).
+      if (target_->mode != InsertMode::insert) lanes_ = opt_.connections;
+    }
     truncate_pending_ = o.truncate && !(state_.resumed && (state_.rows > 0 || state_.rejected_count > 0));
     next_batch_ = state_.next_batch;
     report_.state_note = std::move(state_note);
@@ -186,6 +215,10 @@ class Loader {
     const auto t0 = Clock::now();
     report_.table = schema_.qualified_name;
     report_.copy_format = format_ == CopyFormat::binary ? "binary" : "text";
+    report_.mode = !target_                                 ? "copy"
+                   : target_->mode == InsertMode::insert     ? "insert"
+                   : target_->mode == InsertMode::do_nothing ? "insert, on conflict do nothing"
+                                                             : "insert, on conflict update";
     if (state_.finished) {
       report_.already_finished = true;
       report_.finished_at = state_.finished_at;
@@ -207,6 +240,10 @@ class Loader {
     ro.reconnect.max_attempts = opt_.retries;
     ro.reconnect.initial_backoff = opt_.retry_initial_backoff;
     ro.reconnect.max_backoff = opt_.retry_max_backoff;
+    if (target_) {
+      // An INSERT's Bind cannot be streamed like COPY data: a row must fit one send half.
+      ro.send_buffer_bytes = kInsertSendBytes;
+    }
     auto reactor = uring::Reactor::create(ro);
     if (!reactor) return std::unexpected(reactor.error());
     reactor_ = std::move(*reactor);
@@ -302,8 +339,13 @@ class Loader {
     }
     if (outcome) {
       if (b.maybe_committed) ++report_.ambiguous_rolled_back;
-      committed(w, w.copied.value_or(b.live.size()));
-      return;
+      if (!w.inserting) return committed(w, w.copied.value_or(b.live.size()));
+      const InsertCounts& c = w.chunks.counts();
+      report_.rows_inserted += c.inserted;
+      report_.rows_updated += c.updated;
+      report_.rows_skipped += c.skipped;
+      report_.rows_superseded += w.superseded;
+      return committed(w, c.inserted + c.updated);
     }
     // Rolled back: its rejected lines wait for another batch, and whatever it is sent as next
     // can no longer be confused with an earlier commit.
@@ -316,17 +358,59 @@ class Loader {
       release(w);
       return;
     }
-    auto line = copy_line_of(e);
-    if (line && *line >= 1 && *line <= b.live.size()) {
-      const PendingRow& r = b.rows[b.live[*line - 1]];
+    if (w.inserting && w.statement_refused) {
+      if (!fatal_)
+        fatal_ = Error(ErrorCategory::config, "the server refused the INSERT statement of --mode insert: " + e.to_string());
+      return release(w);
+    }
+    // Two batches waiting on each other's row locks (conflict modes) is not the rows' fault.
+    if ((e.sqlstate() == "40P01" || e.sqlstate() == "40001") && ++b.conflicts <= 20) {
+      ++report_.retries;
+      return start(w);
+    }
+    // The rows to blame, as positions in b.live: COPY names the line, an insert chunk its rows.
+    std::optional<std::pair<std::size_t, std::size_t>> blame;
+    if (w.inserting) {
+      blame = w.chunks.blame();
+      if (blame && (blame->first >= blame->second || blame->second > b.live.size())) blame.reset();
+    } else if (auto line = copy_line_of(e); line && *line >= 1 && *line <= b.live.size()) {
+      blame.emplace(*line - 1, *line);
+    }
+    if (blame && target_) {
+      // Everything goes back to the queue in input order (a lane's batches must keep it): the
+      // rows before the blamed ones, the blamed ones (one rejected, or several in halves), the rest.
+      const auto [from, to] = *blame;
+      std::vector<std::unique_ptr<Batch>> parts;
+      parts.push_back(sub_batch(b, 0, from));
+      if (to - from == 1) {
+        const PendingRow& r = b.rows[b.live[from]];
+        reject(r.file, r.line, r.offset, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r));
+      } else {
+        const std::size_t mid = from + (to - from) / 2;
+        parts.push_back(sub_batch(b, from, mid));
+        parts.push_back(sub_batch(b, mid, to));
+      }
+      parts.push_back(sub_batch(b, to, b.live.size()));
+      if (!stopping())
+        for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+          if (!(*it)->live.empty()) {
+            ready_.push_front(std::move(*it));
+            ++report_.retries;
+          }
+      b.live.clear();
+      return release(w);
+    }
+    if (blame) {
+      const std::size_t line = blame->first + 1;
+      const PendingRow& r = b.rows[b.live[line - 1]];
       reject(r.file, r.line, r.offset, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r));
       // The rows before it passed: they go again as a batch of their own, so that with many bad
       // rows no row is sent more than about twice (resending the whole batch would be quadratic).
-      if (*line > 1) {
-        ready_.push_front(sub_batch(b, 0, *line - 1));
+      if (line > 1) {
+        ready_.push_front(sub_batch(b, 0, line - 1));
         ++report_.retries;
       }
-      b.live.erase(b.live.begin(), b.live.begin() + static_cast<std::ptrdiff_t>(*line));
+      b.live.erase(b.live.begin(), b.live.begin() + static_cast<std::ptrdiff_t>(line));
     } else if (b.live.size() == 1) {
       const PendingRow& r = b.rows[b.live[0]];
       reject(r.file, r.line, r.offset, copy_column_of(e), e.sqlstate(), e.message(), raw(b, r));
@@ -352,6 +436,7 @@ class Loader {
   // through although its answer was lost.
   void batch_found_committed(Worker& w) {
     ++report_.ambiguous_committed;
+    if (target_) report_.rows_uncounted += w.batch->live.size();
     committed(w, w.batch->live.size());
   }
 
@@ -384,6 +469,7 @@ class Loader {
     if (w.was_ready) ++report_.reconnects;
     w.was_ready = true;
     w.failures = 0;
+    w.prepared.clear();  // a new session has no prepared statements
     w.reopen_at.reset();
     if (opt_.synchronous_commit_off) {
       w.setup_step.done = [this](Connection& conn, Result<void> r) {
@@ -416,6 +502,8 @@ class Loader {
     if (error_.empty()) error_ = std::move(message);
   }
   [[nodiscard]] CopyFormat format() const noexcept { return format_; }
+  [[nodiscard]] bool inserting() const noexcept { return target_.has_value(); }
+  [[nodiscard]] const PreparedInsert& statement(std::uint32_t index) const noexcept { return *statements_[index]; }
   [[nodiscard]] const std::string& table_name() const noexcept { return schema_.qualified_name; }
 
   void start(Worker& w) {
@@ -430,6 +518,9 @@ class Loader {
     }
     if (!b.carried.empty()) note(rejects_.sync());
     w.busy = true;
+    w.inserting = false;
+    w.statement_refused = false;
+    w.superseded = 0;
     w.copied.reset();
     w.begin_outcome.reset();
     w.copy_outcome.reset();
@@ -558,6 +649,8 @@ class Loader {
   static std::unique_ptr<Batch> sub_batch(const Batch& b, std::size_t from, std::size_t to) {
     auto out = std::make_unique<Batch>();
     out->copy_sql = b.copy_sql;
+    out->statement = b.statement;
+    out->lane = b.lane;
     for (std::size_t k = from; k < to; ++k) {
       const PendingRow& r = b.rows[b.live[k]];
       PendingRow nr = r;
@@ -607,13 +700,19 @@ class Loader {
       // Nothing new starts; only the record of rejected lines still goes.
       std::erase_if(ready_, [](const auto& b) { return !b->flush; });
     }
-    for (auto& w : workers_) {
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      auto& w = workers_[i];
       if (ready_.empty()) return;
       if (!w->ready || w->busy) continue;
       // Under --truncate nothing else runs until the batch that truncated has committed.
       if (truncate_pending_ && any_busy()) return;
-      w->batch = std::move(ready_.front());
-      ready_.pop_front();
+      auto next = ready_.begin();
+      if (lanes_) {
+        next = std::find_if(ready_.begin(), ready_.end(), [i](const auto& b) { return b->lane == kAnyLane || b->lane == i; });
+        if (next == ready_.end()) continue;
+      }
+      w->batch = std::move(*next);
+      ready_.erase(next);
       start(*w);
     }
   }
@@ -628,7 +727,7 @@ class Loader {
   Result<void> produce() {
     const auto slice_end = Clock::now() + std::chrono::milliseconds(2);
     std::size_t lines = 0;
-    while (ready_.size() < 2 * workers_.size() && !report_.stopped) {
+    while (ready_.size() < 2 * workers_.size() && !report_.stopped && !fatal_) {
       if (!lines_) {
         if (file_index_ >= opt_.files.size()) {
           input_done_ = true;
@@ -691,9 +790,40 @@ class Loader {
              line.text);
       return;
     }
-    auto& slot = groups_[encoder_.signature()];
+    const auto& signature = encoder_.signature();
+    group_key_.assign(signature.begin(), signature.end());
+    std::uint32_t statement = 0;
+    std::size_t lane = kAnyLane;
+    if (target_) {
+      auto index = statement_for(signature);
+      if (!index) {
+        if (!fatal_) fatal_ = index.error();
+        return;
+      }
+      statement = *index;
+      const PreparedInsert& st = *statements_[statement];
+      scratch_.clear();
+      encoder_.append_row(scratch_);
+      const std::size_t need = scratch_.size() + InsertChunks::row_overhead(st.statement.columns.size(), st.name.size()) +
+                               InsertChunks::chunk_overhead(st.statement, st.name.size());
+      if (need > kInsertSendBytes) {
+        reject(file, line.number, line.byte_offset, "", "",
+               "the row is " + std::to_string(scratch_.size()) + " bytes encoded, more than --mode insert can send in one "
+               "message (" + std::to_string(kInsertSendBytes - (need - scratch_.size())) + "); --mode copy streams rows of any size",
+               line.text);
+        return;
+      }
+      if (lanes_) {
+        const auto hash = tuple_key_hash(scratch_, format_, st.key_positions);
+        // A row without its whole key takes the column's DEFAULT (or a NULL that never conflicts):
+        // any lane will do.
+        lane = hash ? static_cast<std::size_t>((*hash ^ (*hash >> 29)) % lanes_) : static_cast<std::size_t>(line.number % lanes_);
+        group_key_.push_back(lane);
+      }
+    }
+    auto& slot = groups_[group_key_];
     if (!slot) {
-      slot = new_batch();
+      slot = new_batch(statement, lane);
       open_bytes_ += held(*slot);
     }
     Batch& b = *slot;
@@ -704,7 +834,8 @@ class Loader {
     row.line = line.number;
     row.offset = line.byte_offset;
     row.copy_begin = b.payload.size();
-    encoder_.append_row(b.payload);
+    if (target_) b.payload += scratch_;
+    else encoder_.append_row(b.payload);
     row.copy_end = b.payload.size();
     row.raw_begin = b.raw.size();
     b.raw += line.text;
@@ -716,7 +847,7 @@ class Loader {
     if (b.rows.size() >= opt_.batch_rows || b.payload.size() + b.raw.size() >= opt_.batch_bytes || b.runs >= 4000) {
       open_bytes_ -= held(b);
       ready_.push_back(std::move(slot));
-      groups_.erase(encoder_.signature());
+      groups_.erase(group_key_);
     }
     if (open_bytes_ > opt_.open_batch_bytes) flush_oldest_groups();
   }
@@ -743,7 +874,30 @@ class Loader {
     }
   }
 
-  std::unique_ptr<Batch> new_batch() {
+  // Insert mode: the statement for rows with these present columns (made on first use).
+  Result<std::uint32_t> statement_for(const std::vector<std::uint64_t>& signature) {
+    if (auto it = statement_index_.find(signature); it != statement_index_.end()) return it->second;
+    auto made = make_insert_statement(*target_, signature, opt_.insert_shape);
+    if (!made) return std::unexpected(made.error());
+    auto p = std::make_unique<PreparedInsert>();
+    p->statement = std::move(*made);
+    p->name = "pgstream_insert_" + std::to_string(statements_.size() + 1);
+    for (std::size_t key_column : target_->key.columns) {
+      const auto& cols = p->statement.columns;
+      const auto at = std::find(cols.begin(), cols.end(), key_column);
+      if (at == cols.end()) {
+        p->key_positions.clear();  // part of the key takes its DEFAULT: no lane by key
+        break;
+      }
+      p->key_positions.push_back(static_cast<std::size_t>(at - cols.begin()));
+    }
+    const auto index = static_cast<std::uint32_t>(statements_.size());
+    statements_.push_back(std::move(p));
+    statement_index_.emplace(signature, index);
+    return index;
+  }
+
+  std::unique_ptr<Batch> new_batch(std::uint32_t statement, std::size_t lane) {
     std::unique_ptr<Batch> b;
     if (spare_.empty()) {
       b = std::make_unique<Batch>();
@@ -751,6 +905,9 @@ class Loader {
       b = std::move(spare_.back());
       spare_.pop_back();
     }
+    b->statement = statement;
+    b->lane = lane;
+    if (target_) return b;
     std::string cols;
     const auto& sig = encoder_.signature();
     for (std::size_t i = 0; i < schema_.columns.size(); ++i) {
@@ -785,6 +942,12 @@ class Loader {
   RejectsFile rejects_;
   std::optional<ProgressTable> progress_;  // nullopt: no progress records (see state_note)
   LoadState state_;
+  std::optional<InsertTarget> target_;    // insert mode
+  std::vector<std::unique_ptr<PreparedInsert>> statements_;
+  std::map<std::vector<std::uint64_t>, std::uint32_t> statement_index_;
+  std::size_t lanes_ = 0;                 // conflict modes: batches of lane i run on worker i only
+  std::string scratch_;                   // insert mode: the row, before its batch is known
+  std::vector<std::uint64_t> group_key_;  // signature (+ lane): which open batch a row joins
   std::int64_t next_batch_ = 1;
   std::deque<RejectedLine> pending_rejects_;  // rejected, not yet recorded by a committed batch
   LoadReport report_;
@@ -825,8 +988,18 @@ void Worker::on_begin(Connection& c, Result<void> outcome) {
   else queue_commit();  // ends the failed transaction (as a ROLLBACK)
 }
 
+void Worker::on_frame(Connection&, const protocol::Frame& f) {
+  if (inserting) {
+    if (auto r = chunks.on_frame(f); !r) loader->fail("malformed reply to an INSERT: " + r.error().to_string());
+    return;
+  }
+  if (f.type != 'C') return;
+  if (auto cc = protocol::CommandComplete::parse(f)) copied = cc->rows();
+}
+
 void Worker::queue_copy() {
   if (batch->live.empty()) return queue_commit();  // a record of rejected lines only
+  if (loader->inserting()) return queue_insert();
   if (!fe::query(conn->sink(), batch->copy_sql) || !conn->push_request(this)) return loader->fail("cannot queue COPY");
   copy_queued = true;
   pump();
@@ -844,8 +1017,69 @@ void Worker::queue_commit() {
   commit_queued = true;
 }
 
+void Worker::queue_insert() {
+  const PreparedInsert& st = loader->statement(batch->statement);
+  chunks.reset(st.statement);
+  for (std::size_t i : batch->live) {
+    const PendingRow& r = batch->rows[i];
+    if (auto ok = chunks.add_row(std::string_view(batch->payload).substr(r.copy_begin, r.copy_end - r.copy_begin)); !ok)
+      return loader->fail("cannot build an insert batch: " + ok.error().to_string());
+  }
+  superseded = st.statement.mode == InsertMode::update ? chunks.dedupe() : 0;
+  if (prepared.size() <= batch->statement) prepared.resize(batch->statement + 1, 0);
+  inserting = true;
+  copy_queued = true;
+  parse_sent = false;
+  pump();
+}
+
+// Chunks go out while they fit; the COMMIT follows the last one at once (pipelined).
+void Worker::pump_insert() {
+  const PreparedInsert& st = loader->statement(batch->statement);
+  while (!trailer_sent) {
+    if (!conn->has_request_room()) return conn->notify_when_writable();
+    auto& sink = conn->sink();
+    const bool parse = prepared[batch->statement] == 0;
+    auto wrote = chunks.write_next(sink, st.name, parse);
+    if (!wrote) return loader->fail("cannot encode an INSERT: " + wrote.error().to_string());
+    switch (*wrote) {
+      case InsertChunks::Write::no_room:
+        // Rows too large for an empty buffer were rejected when read.
+        if (sink.size() == 0) return loader->fail("an INSERT chunk does not fit the send buffer");
+        return conn->notify_when_writable();
+      case InsertChunks::Write::all_sent:
+        trailer_sent = true;
+        streamed_at = Clock::now();
+        if (!copy_outcome) queue_commit();
+        return;
+      case InsertChunks::Write::wrote:
+        if (parse) {
+          prepared[batch->statement] = 1;
+          parse_sent = true;
+        }
+        if (!conn->push_request(this)) return loader->fail("cannot queue an INSERT");
+        break;
+    }
+  }
+}
+
 void Worker::on_complete(Connection& c, Result<void> outcome) {
   if (lost(c, outcome) || !busy) return;
+  if (inserting) {
+    chunks.on_complete(outcome.has_value());
+    if (outcome) return;
+    // A Parse that failed left no statement behind.
+    if (parse_sent && !chunks.parse_confirmed()) {
+      prepared[batch->statement] = 0;
+      statement_refused = true;
+    }
+    if (!copy_outcome) copy_outcome = std::move(outcome);
+    if (!trailer_sent) {
+      trailer_sent = true;  // the chunks not sent yet never go
+      queue_commit();
+    }
+    return;
+  }
   // Inside BEGIN ... COMMIT the batch is done when COMMIT answers; a failed COPY makes the
   // COMMIT a ROLLBACK, which also undoes the progress record and a TRUNCATE.
   copy_outcome = std::move(outcome);
@@ -877,6 +1111,7 @@ void Worker::pump() {
   if (!busy) return;
   if (commit_wanted) return queue_commit();
   if (!copy_queued || trailer_sent) return;
+  if (inserting) return pump_insert();
   auto& sink = conn->sink();
   const bool binary = loader->format() == CopyFormat::binary;
   auto room = [&] { return sink.remaining() > 5 ? sink.remaining() - 5 : 0; };
@@ -939,14 +1174,20 @@ Result<LoadReport> run_load(const client::ConnectionBuilder& builder, const Load
   } else {
     return std::unexpected(begun.error());
   }
-  conn->close();
   const CopyFormat format =
       !options.force_text && RowEncoder::binary_supported(*schema) ? CopyFormat::binary : CopyFormat::text;
+  std::optional<InsertTarget> target;
+  if (options.insert) {
+    auto t = resolve_insert_target(*conn, *schema, format, options.on_conflict, options.conflict_key);
+    if (!t) return std::unexpected(t.error());
+    target = std::move(*t);
+  }
+  conn->close();
   // The schema moves into the loader; the options refer to columns by index, which stay valid.
   auto encoding = resolve_encoder_options(*schema, format, options.maps, options.jsonb_column, options.rest_column);
   if (!encoding) return std::unexpected(encoding.error());
   Loader loader(builder, options, std::move(*schema), std::move(*encoding), std::move(progress), std::move(state),
-                std::move(note));
+                std::move(note), std::move(target));
   return loader.run();
 }
 

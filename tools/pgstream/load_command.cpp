@@ -16,6 +16,7 @@
 
 #include "commands.hpp"
 #include "connect_options.hpp"
+#include "pgstream/load/conflict_key.hpp"
 #include "pgstream/load/copy_text.hpp"
 #include "pgstream/load/loader.hpp"
 
@@ -76,9 +77,17 @@ void print_text_report(const load::LoadReport& r) {
                                   r.rows_loaded, r.table, r.files, r.lines_read, human_bytes(r.bytes_read), r.seconds,
                                   per_second(static_cast<double>(r.rows_loaded), r.seconds), per_second(mib, r.seconds))
                           .c_str());
-  std::printf("%s\n", fmt::format("  batches: {} ({} COPY over {} connection(s)), retried: {}   rejected: {}   blank lines: {}",
-                                  r.batches, r.copy_format, r.connections, r.retries, r.rows_rejected, r.blank_lines)
+  const std::string how = r.mode == "copy" || r.mode.empty() ? r.copy_format + " COPY" : r.mode;
+  std::printf("%s\n", fmt::format("  batches: {} ({} over {} connection(s)), retried: {}   rejected: {}   blank lines: {}",
+                                  r.batches, how, r.connections, r.retries, r.rows_rejected, r.blank_lines)
                           .c_str());
+  if (r.mode != "copy" && !r.mode.empty()) {
+    std::string rows = fmt::format("  rows: {} inserted, {} updated, {} skipped (their key existed), {} superseded (a later "
+                                   "line of the same key in its batch)",
+                                   r.rows_inserted, r.rows_updated, r.rows_skipped, r.rows_superseded);
+    if (r.rows_uncounted) rows += fmt::format(", {} loaded by batches whose COMMIT answer was lost (not split up)", r.rows_uncounted);
+    std::printf("%s\n", rows.c_str());
+  }
   if (!r.rejects_path.empty()) std::printf("  rejected lines and reasons: %s\n", r.rejects_path.c_str());
   if (!r.ignored_keys.empty()) {
     std::string keys;
@@ -127,6 +136,11 @@ void print_json_report(const load::LoadReport& r) {
                      "\"ambiguous_committed\":{},\"ambiguous_rolled_back\":{}",
                      r.interrupted, r.aborted, r.resumed, r.already_finished, r.lines_skipped, r.resumed_rows,
                      r.resumed_rejected, r.reconnects, r.batches_resent, r.ambiguous_committed, r.ambiguous_rolled_back);
+  out += ",\"mode\":";
+  load::append_json_string(out, r.mode);
+  out += fmt::format(",\"rows_inserted\":{},\"rows_updated\":{},\"rows_skipped\":{},\"rows_superseded\":{},"
+                     "\"rows_uncounted\":{}",
+                     r.rows_inserted, r.rows_updated, r.rows_skipped, r.rows_superseded, r.rows_uncounted);
   out += ",\"load_id\":";
   if (r.load_id.empty()) out += "null";
   else load::append_json_string(out, r.load_id);
@@ -176,6 +190,10 @@ void add_load_command(CLI::App& app, Action& run) {
     std::optional<bool> progress;
     std::string synchronous_commit;
     std::int64_t retry_max_backoff_ms = 5000;
+    std::string mode;
+    std::string on_conflict;
+    std::string conflict_key;
+    std::string insert_form = "auto";
   };
   auto flags = std::make_shared<Flags>();
   flags->conn.add_to(*cmd);
@@ -200,6 +218,22 @@ void add_load_command(CLI::App& app, Action& run) {
   cmd->add_flag("--json", flags->json, "final report as JSON on stdout");
   cmd->add_flag("--progress,!--no-progress", flags->progress, "progress on stderr (default: when stderr is a terminal)");
   cmd->add_flag("--text-copy", flags->options.force_text, "use COPY text format even where binary is possible");
+  cmd->add_option("--mode", flags->mode,
+                  "copy: binary COPY batches (default, fastest); insert: pipelined Parse/Bind/Execute/Sync of INSERT "
+                  "batches (what --on-conflict needs)")
+      ->check(CLI::IsMember({"copy", "insert"}));
+  auto* on_conflict =
+      cmd->add_option("--on-conflict", flags->on_conflict,
+                      "do-nothing: keep the rows already there; update: the line's values replace them (last line of a "
+                      "key wins). Implies --mode insert")
+          ->check(CLI::IsMember({"do-nothing", "update"}));
+  cmd->add_option("--conflict-key", flags->conflict_key,
+                  "COLS: the unique key of --on-conflict, comma-separated (default: the primary key)")
+      ->needs(on_conflict);
+  cmd->add_option("--insert-form", flags->insert_form,
+                  "--mode insert: unnest (one Bind of arrays per chunk), values (one Bind per row) or auto (unnest "
+                  "unless a column is an array)")
+      ->check(CLI::IsMember({"auto", "unnest", "values"}));
   cmd->add_flag("--resume", flags->options.resume,
                 "skip what an earlier run of the same load already committed (loaded or rejected lines)");
   cmd->add_option("--load-id", flags->options.load_id,
@@ -218,6 +252,23 @@ void add_load_command(CLI::App& app, Action& run) {
                   "commits, which --resume then loads again)")
       ->check(CLI::IsMember({"on", "off"}));
   cmd->callback([flags, &run] {
+    if (flags->mode == "copy" && !flags->on_conflict.empty())
+      throw CLI::ValidationError("--on-conflict", "needs --mode insert (COPY cannot resolve conflicts)");
+    load::LoadOptions& o = flags->options;
+    o.insert = flags->mode == "insert" || !flags->on_conflict.empty();
+    o.on_conflict = flags->on_conflict == "update"       ? load::InsertMode::update
+                    : flags->on_conflict == "do-nothing" ? load::InsertMode::do_nothing
+                                                         : load::InsertMode::insert;
+    o.insert_shape = flags->insert_form == "unnest"   ? load::InsertShape::unnest
+                     : flags->insert_form == "values" ? load::InsertShape::values
+                                                      : load::InsertShape::automatic;
+    if (!o.insert && flags->insert_form != "auto")
+      throw CLI::ValidationError("--insert-form", "needs --mode insert");
+    if (!flags->conflict_key.empty()) {
+      auto cols = load::split_column_list(flags->conflict_key);
+      if (!cols) throw CLI::ValidationError("--conflict-key", cols.error().message());
+      o.conflict_key = std::move(*cols);
+    }
     run = [flags]() -> int {
       if (flags->max_errors >= 0) flags->options.max_errors = static_cast<std::uint64_t>(flags->max_errors);
       flags->options.synchronous_commit_off = flags->synchronous_commit == "off";

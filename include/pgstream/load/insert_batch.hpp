@@ -85,6 +85,8 @@ class InsertBatch {
                                     std::optional<std::span<const std::uint32_t>> rows = std::nullopt) const;
 
   void clear() noexcept;
+  // Empty, for rows of another statement; the buffers keep their capacity.
+  void reset(const InsertStatement& statement) noexcept;
 
  private:
   struct Field {
@@ -115,6 +117,13 @@ class InsertBatch {
   std::vector<std::pair<std::uint64_t, std::uint32_t>> order_;  // dedupe: (key hash, row)
   std::vector<std::uint8_t> drop_;
 };
+
+// A hash of the fields at `key_positions` of one COPY tuple (as RowEncoder::append_row writes it
+// in `format`), equal for equal key bytes: the loader sends rows of one key over one connection,
+// in input order. nullopt when a key field is NULL (such rows never conflict) or the tuple does not
+// parse.
+[[nodiscard]] std::optional<std::uint64_t> tuple_key_hash(std::string_view tuple, CopyFormat format,
+                                                          std::span<const std::size_t> key_positions) noexcept;
 
 // Reads the replies to one encoded batch (every frame after its Sync was sent, up to and
 // including ReadyForQuery) and counts what happened to its rows.

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "pgstream/client/pg_connection.hpp"
+#include "pgstream/load/insert_statement.hpp"
 
 namespace pgstream::load {
 
@@ -44,6 +45,14 @@ struct LoadOptions {
   std::string rest_column;             // keys with no column go into this json/jsonb object
   std::vector<std::string> maps;       // "COL=/json/pointer": a column from a nested path
   bool force_text = false;             // COPY text format even when binary is possible
+  // --mode insert: pipelined Parse/Bind/Execute/Sync of INSERT statements instead of COPY;
+  // do_nothing/update add ON CONFLICT (conflict_key, default the primary key). With a conflict
+  // mode, the rows of one key all go over one connection in input order, so the last line of a
+  // key wins (update) or the first one stays (do_nothing), also across batches.
+  bool insert = false;
+  InsertMode on_conflict = InsertMode::insert;
+  std::vector<std::string> conflict_key;
+  InsertShape insert_shape = InsertShape::automatic;  // unnest arrays per batch, or one Bind per row
   // Exactly once: each batch's transaction records its lines in <state_schema>.load_progress.
   bool resume = false;                 // skip what an earlier run of the same load committed
   std::string load_id;                 // empty: derived from the table and the input files
@@ -109,6 +118,13 @@ struct LoadReport {
   std::string rejects_path;      // empty when nothing was rejected
   std::string table;             // as the server names it
   std::string copy_format;       // "binary" or "text"
+  std::string mode;              // "copy", "insert", "insert, on conflict do nothing|update"
+  // --mode insert: what happened to the rows (rows_loaded = inserted + updated).
+  std::uint64_t rows_inserted = 0;
+  std::uint64_t rows_updated = 0;     // an existing row of the key took the line's values
+  std::uint64_t rows_skipped = 0;     // do nothing: the key existed
+  std::uint64_t rows_superseded = 0;  // update: a later line of the same batch had the same key
+  std::uint64_t rows_uncounted = 0;   // of batches whose lost COMMIT answer hid that split
   std::size_t connections = 0;
 };
 
