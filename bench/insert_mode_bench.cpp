@@ -164,19 +164,30 @@ std::string column_list(const load::TableSchema& s) {
   return cols;
 }
 
+// The iterations of one benchmark: each resets the table to hold `keep_keys` old rows (not
+// timed), then times `send`, which returns what went wrong or null. `items`: rows per iteration.
+template <class Send>
+void time_iterations(benchmark::State& state, std::size_t keep_keys, std::size_t items, Send&& send) {
+  auto& s = Server::get();
+  for (auto _ : state) {
+    s.reset(keep_keys);
+    const auto t0 = std::chrono::steady_clock::now();
+    const char* error = send();
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (error) state.SkipWithError(error);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * items));
+}
+
 void insert_case(benchmark::State& state, load::InsertShape shape) {
   auto& s = Server::get();
   const auto rows = s.encode(env_size("PGSTREAM_BENCH_ROWS", 100'000), "new");
   auto target = load::resolve_insert_target(s.conn, s.schema, load::CopyFormat::binary, load::InsertMode::insert, {});
   auto st = load::make_insert_statement(*target, rows.signature, shape);
-  for (auto _ : state) {
-    s.reset(0);
-    const auto t0 = std::chrono::steady_clock::now();
+  time_iterations(state, 0, rows.ends.size(), [&]() -> const char* {
     auto counts = run_batches(s.conn, *st, rows, static_cast<std::size_t>(state.range(0)), 4);
-    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    if (counts.inserted != rows.ends.size()) state.SkipWithError("not every row was inserted");
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows.ends.size()));
+    return counts.inserted != rows.ends.size() ? "not every row was inserted" : nullptr;
+  });
 }
 
 void BM_InsertUnnest(benchmark::State& state) { insert_case(state, load::InsertShape::unnest); }
@@ -187,14 +198,10 @@ void BM_CopyBinary(benchmark::State& state) {
   const auto rows = s.encode(env_size("PGSTREAM_BENCH_ROWS", 100'000), "new");
   const auto data = copy_payload(rows);
   const std::string sql = "COPY " + std::string(kTable) + " (" + column_list(s.schema) + ") FROM STDIN (FORMAT binary)";
-  for (auto _ : state) {
-    s.reset(0);
-    const auto t0 = std::chrono::steady_clock::now();
+  time_iterations(state, 0, rows.ends.size(), [&]() -> const char* {
     auto n = s.conn.copy_in(sql, std::as_bytes(std::span(data)));
-    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    if (!n || *n != rows.ends.size()) state.SkipWithError("copy failed");
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows.ends.size()));
+    return !n || *n != rows.ends.size() ? "copy failed" : nullptr;
+  });
 }
 
 // Upserts: N rows (ids 0..N-1) into a table holding the even ids below N (N/2 of the keys).
@@ -205,14 +212,10 @@ void BM_UpsertUnnest(benchmark::State& state) {
   auto target = load::resolve_insert_target(s.conn, s.schema, load::CopyFormat::binary, load::InsertMode::update, {});
   if (!target) throw std::runtime_error(target.error().to_string());
   auto st = load::make_insert_statement(*target, rows.signature, load::InsertShape::unnest);
-  for (auto _ : state) {
-    s.reset(n / 2);
-    const auto t0 = std::chrono::steady_clock::now();
+  time_iterations(state, n / 2, n, [&]() -> const char* {
     auto counts = run_batches(s.conn, *st, rows, static_cast<std::size_t>(state.range(0)), 4);
-    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    if (counts.inserted != n - n / 2 || counts.updated != n / 2) state.SkipWithError("wrong counts");
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+    return counts.inserted != n - n / 2 || counts.updated != n / 2 ? "wrong counts" : nullptr;
+  });
 }
 
 // The same statement without RETURNING and the counting CTE: what counting inserted vs updated costs.
@@ -225,13 +228,10 @@ void BM_UpsertUnnestUncounted(benchmark::State& state) {
   auto st = load::make_insert_statement(*target, rows.signature, load::InsertShape::unnest);
   const auto from = st->sql.find("INSERT"), to = st->sql.find(" RETURNING");
   st->sql = st->sql.substr(from, to - from);
-  for (auto _ : state) {
-    s.reset(n / 2);
-    const auto t0 = std::chrono::steady_clock::now();
+  time_iterations(state, n / 2, n, [&]() -> const char* {
     (void)run_batches(s.conn, *st, rows, static_cast<std::size_t>(state.range(0)), 4);
-    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+    return nullptr;
+  });
 }
 
 void BM_UpsertTempCopy(benchmark::State& state) {
@@ -242,18 +242,15 @@ void BM_UpsertTempCopy(benchmark::State& state) {
   std::string set;
   for (const auto& c : s.schema.columns)
     if (c.name != "id") set += (set.empty() ? "" : ", ") + c.name + " = EXCLUDED." + c.name;
-  for (auto _ : state) {
-    s.reset(n / 2);
-    const auto t0 = std::chrono::steady_clock::now();
+  time_iterations(state, n / 2, n, [&]() -> const char* {
     must(s.conn.simple_query("BEGIN; CREATE TEMP TABLE stage (LIKE " + std::string(kTable) + ") ON COMMIT DROP"), "stage");
     auto copied = s.conn.copy_in("COPY stage FROM STDIN (FORMAT binary)", std::as_bytes(std::span(data)));
     if (!copied) throw std::runtime_error(copied.error().to_string());
     must(s.conn.simple_query("INSERT INTO " + std::string(kTable) + " SELECT * FROM stage ON CONFLICT (id) DO UPDATE SET " +
                              set + "; COMMIT"),
          "merge");
-    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+    return nullptr;
+  });
 }
 
 BENCHMARK(BM_InsertUnnest)->Arg(250)->Arg(1000)->Arg(10000)->Arg(50000)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);

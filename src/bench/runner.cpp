@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -45,6 +46,22 @@ double cpu_seconds(clockid_t clock) {
 }
 
 bool retryable(std::string_view sqlstate) { return sqlstate == "40001" || sqlstate == "40P01"; }
+
+// A failed transaction's SQLSTATE as the key of the per-thread error counts: five chars, zero
+// padded, so counting a failure allocates nothing. All zeros: no SQLSTATE (the connection failed).
+using SqlstateKey = std::array<char, 5>;
+
+SqlstateKey sqlstate_key(const char* sqlstate) {
+  SqlstateKey k{};
+  for (std::size_t i = 0; i < k.size() && sqlstate[i]; ++i) k[i] = sqlstate[i];
+  return k;
+}
+
+// The name the report uses: the SQLSTATE, or "connection" when there was none.
+std::string sqlstate_name(const SqlstateKey& k) {
+  if (!k[0]) return "connection";
+  return std::string(k.data(), static_cast<std::size_t>(std::find(k.begin(), k.end(), '\0') - k.begin()));
+}
 
 // What every thread shares; written before the threads start, except the atomics.
 struct Shared {
@@ -159,6 +176,11 @@ struct Client {
     free_requests.push_back(r);
   }
 
+  // Queues a request for the next answer of the transaction being stepped, after `fill` set what
+  // is particular to it; counts it pending and stamps the transaction's first send. Null when the
+  // connection had no room for it (room is checked before each step, so not expected).
+  template <class Fill>
+  [[nodiscard]] Request* register_request(Ns now, Fill&& fill);
   void pump(Ns now);
   void on_request_done(Request& r, const Result<void>& outcome);
   void maybe_finish(std::uint32_t k, Ns now);
@@ -284,7 +306,7 @@ class ThreadRunner {
     if (x.failed) {
       ++failed_;
       ++interval_failed_;
-      ++errors_[x.sqlstate[0] ? std::string(x.sqlstate) : std::string("connection")];
+      ++errors_[sqlstate_key(x.sqlstate)];
       return;
     }
     const Ns latency = now - x.intended;
@@ -313,7 +335,7 @@ class ThreadRunner {
   std::uint64_t transactions_ = 0, failed_ = 0, retried_ = 0, late_ = 0, skipped_ = 0, reconnects_ = 0;
   std::uint64_t backlog_max_ = 0;
   bool stopped_on_error_ = false;
-  std::map<std::string, std::uint64_t> errors_;
+  std::map<SqlstateKey, std::uint64_t> errors_;
   double cpu_seconds_ = 0, wall_seconds_ = 0;
   std::uint64_t syscalls_ = 0;
 
@@ -428,6 +450,23 @@ class ThreadRunner {
 
 // ---- the client state machine ----
 
+template <class Fill>
+Request* Client::register_request(Ns now, Fill&& fill) {
+  Txn& x = txns[static_cast<std::size_t>(stepping)];
+  Request* r = take_request();
+  r->txn = static_cast<std::uint32_t>(stepping);
+  r->script = x.script;
+  r->sent = now;
+  fill(*r);
+  if (!conn->push_request(r)) {
+    give_back(r);
+    return nullptr;
+  }
+  ++x.pending;
+  if (x.sent < 0) x.sent = now;
+  return r;
+}
+
 void Client::reset_session() {
   // The connection died: whatever was in flight has been failed (and finished) already; the
   // cursor's script and any sleep are abandoned, and the next session has no prepared statements.
@@ -481,18 +520,11 @@ void Client::pump(Ns now) {
           break;
         case StepKind::start_pipeline: {
           // One request for the whole block, registered now: answers may come before its Sync.
-          Request* r = take_request();
-          r->txn = static_cast<std::uint32_t>(stepping);
-          r->script = x.script;
-          r->pipeline = true;
-          r->sent = now;
-          r->last_answer = now;
-          if (!conn->push_request(r)) {  // room was checked before the step
-            give_back(r);
-            return;
-          }
-          ++x.pending;
-          if (x.sent < 0) x.sent = now;
+          Request* r = register_request(now, [now](Request& q) {
+            q.pipeline = true;
+            q.last_answer = now;
+          });
+          if (!r) return;
           pipe = r;
           break;
         }
@@ -612,22 +644,14 @@ bool Client::send_sql(const Step& step, Ns now) {
     pipe->items.emplace_back(step.command, parsing);
     return true;
   }
-  Request* r = take_request();
-  r->txn = static_cast<std::uint32_t>(stepping);
-  r->command = step.command;
-  r->script = x.script;
-  r->capture = step.capture;
-  r->parsing = parsing;
-  r->statement = stmt;
-  r->sent = now;
-  if (!conn->push_request(r)) {  // room was checked before the step
-    give_back(r);
-    protocol::rollback(sink, mark);
-    return false;
-  }
-  ++x.pending;
-  if (x.sent < 0) x.sent = now;
-  return true;
+  const Request* r = register_request(now, [&](Request& q) {
+    q.command = step.command;
+    q.capture = step.capture;
+    q.parsing = parsing;
+    q.statement = stmt;
+  });
+  if (!r) protocol::rollback(sink, mark);
+  return r != nullptr;
 }
 
 void Client::send_rollback(Ns now) {
@@ -938,7 +962,7 @@ Result<RunResult> run_bench(const client::ConnectionBuilder& builder, const RunO
     result.syscalls += r->syscalls_;
     result.backlog_max = std::max(result.backlog_max, r->backlog_max_);
     result.stopped_on_error = result.stopped_on_error || r->stopped_on_error_;
-    for (const auto& [k, v] : r->errors_) result.errors_by_sqlstate[k] += v;
+    for (const auto& [k, v] : r->errors_) result.errors_by_sqlstate[sqlstate_name(k)] += v;
     if (r->wall_seconds_ > 0) result.busiest_thread_cpu = std::max(result.busiest_thread_cpu, r->cpu_seconds_ / r->wall_seconds_);
   }
   if (fatal) return std::unexpected(*fatal);

@@ -2,14 +2,11 @@
 // cases startup_fake_server_test.cpp does not cover: frames split at every byte, and everything
 // that can go wrong once a query is in flight (lying lengths, a DataRow or ErrorResponse that
 // lies, endless notices, silence, a hang-up mid-frame), plus more garbage answers to SSLRequest.
-// The same cases face the reactor in reactor_hostile_test.cpp. No scratch server needed.
-#include <unistd.h>
-
+// The same cases face the reactor in reactor_hostile_test.cpp; what the server sends in each is in
+// support/hostile_scenarios.hpp. No scratch server needed.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -18,6 +15,7 @@
 
 #include "pgstream/client/pg_connection.hpp"
 #include "support/fake_server.hpp"
+#include "support/hostile_scenarios.hpp"
 
 namespace pgstream::testing {
 namespace {
@@ -25,18 +23,13 @@ namespace {
 using namespace std::chrono_literals;
 using client::ConnectionBuilder;
 using client::PgConnection;
-using Row = std::vector<std::optional<std::string>>;
-
-constexpr std::int32_t kCancelRequest = 80877102;
-
-long rss_kib() {
-  long pages = 0, resident = 0;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-    std::fclose(f);
-  }
-  return resident * (::sysconf(_SC_PAGESIZE) / 1024);
-}
+using hostile::answer_query;
+using hostile::CancelSeen;
+using hostile::cancel_reader;
+using hostile::expect_cancel_for_the_session;
+using hostile::LyingRow;
+using hostile::Row;
+using hostile::rss_kib;
 
 std::chrono::milliseconds elapsed_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
@@ -61,18 +54,6 @@ PgConnection connect_or_fail(const ConnectionBuilder& b) {
   return std::move(*conn);
 }
 
-// Opens the session, reads one query and answers `answer`; then answers a second query
-// normally (when the client still sends one) and waits for the client to hang up.
-FakeServer::Script answer_query(std::string answer) {
-  return [answer](FakeConnection& c) {
-    if (!c.accept_session()) return ADD_FAILURE() << "no StartupMessage";
-    if (!c.read_query()) return ADD_FAILURE() << "no Query";
-    c.send(answer);
-    if (auto q = c.read_query()) c.send(fake::query_result({"n"}, {{"2"}}, "SELECT 1"));
-    (void)c.wait_for_close(3s);
-  };
-}
-
 // The query failed with `category` and the connection is given up.
 void expect_failed_and_closed(const Result<client::TextResult>& r, const PgConnection& conn, ErrorCategory category) {
   ASSERT_FALSE(r);
@@ -95,15 +76,7 @@ void expect_failed_and_usable(const Result<client::TextResult>& r, PgConnection&
 // ---- frames split at every byte boundary ----
 
 TEST(ConnectionHostileSplit, EveryByteBoundaryDuringStartupAndQuery) {
-  const std::string answer = fake::notice_response("before") + fake::parameter_status("application_name", "x") +
-                             fake::query_result({"a", "b"}, {{"1", std::nullopt}, {"", "two"}, {"3", "33"}}, "SELECT 3");
-  FakeServer server([&](FakeConnection& c) {
-    if (!c.read_startup()) return;
-    c.send_in_pieces(fake::auth_ok() + fake::session_ready(), 1, 150us);
-    if (!c.read_query()) return ADD_FAILURE() << "no Query";
-    c.send_in_pieces(answer, 1, 150us);
-    (void)c.wait_for_close(3s);
-  });
+  FakeServer server(hostile::split_every_byte());
   auto conn = PgConnection::connect(builder(server));
   ASSERT_TRUE(conn) << conn.error().to_string();
   EXPECT_EQ(conn->session().backend_pid, 4242);
@@ -117,24 +90,9 @@ TEST(ConnectionHostileSplit, EveryByteBoundaryDuringStartupAndQuery) {
 TEST(ConnectionHostileSplit, EveryTwoPieceSplitOfStartupAndResponse) {
   // Deterministic counterpart of the test above: for every k, the start-up answer and the query
   // answer are each sent as two pieces cut at byte k, with a pause between them.
-  const std::string startup = fake::auth_ok() + fake::session_ready();
-  const std::string answer = fake::notice_response("n") + fake::query_result({"a"}, {{"1"}, {std::nullopt}}, "SELECT 2");
-  const std::size_t longest = std::max(startup.size(), answer.size());
-  auto split_send = [](FakeConnection& c, const std::string& bytes, std::size_t k) {
-    k = 1 + (k - 1) % (bytes.size() - 1);  // 1 .. size-1
-    c.send(bytes.substr(0, k));
-    std::this_thread::sleep_for(1ms);
-    c.send(bytes.substr(k));
-  };
-  for (std::size_t k = 1; k < longest; ++k) {
+  for (std::size_t k = 1; k < hostile::two_piece_splits(); ++k) {
     SCOPED_TRACE("split at byte " + std::to_string(k));
-    FakeServer server([&](FakeConnection& c) {
-      if (!c.read_startup()) return;
-      split_send(c, startup, k);
-      if (!c.read_query()) return;
-      split_send(c, answer, k);
-      (void)c.wait_for_close(3s);
-    });
+    FakeServer server(hostile::split_in_two_at(k));
     auto conn = PgConnection::connect(builder(server));
     ASSERT_TRUE(conn) << conn.error().to_string();
     auto r = conn->simple_query("SELECT a");
@@ -145,18 +103,8 @@ TEST(ConnectionHostileSplit, EveryTwoPieceSplitOfStartupAndResponse) {
 }
 
 TEST(ConnectionHostileSplit, FramesLargerThanTheBufferArriveInOddPieces) {
-  const std::string big(100'000, 'x');  // larger than the 64 KiB receive buffer
-  std::vector<Row> rows;
-  for (int i = 0; i < 4; ++i) {
-    rows.push_back({std::to_string(i)});
-    rows.push_back({big + std::to_string(i)});
-  }
-  FakeServer server([&](FakeConnection& c) {
-    if (!c.accept_session()) return;
-    if (!c.read_query()) return ADD_FAILURE() << "no Query";
-    c.send_in_pieces(fake::query_result({"v"}, rows, "SELECT 8"), 7777, 100us);
-    (void)c.wait_for_close(3s);
-  });
+  const std::vector<Row> rows = hostile::big_rows(100'000, 4);  // larger than the 64 KiB receive buffer
+  FakeServer server(hostile::rows_in_pieces(rows, 7777, 100us));
   auto conn = connect_or_fail(builder(server));
   auto r = conn.simple_query("SELECT v");
   ASSERT_TRUE(r) << r.error().to_string();
@@ -168,7 +116,7 @@ TEST(ConnectionHostileSplit, FramesLargerThanTheBufferArriveInOddPieces) {
 class ConnectionHostileLength : public ::testing::TestWithParam<std::uint32_t> {};
 
 TEST_P(ConnectionHostileLength, FailsTheQueryFromTheHeaderAndCloses) {
-  FakeServer server(answer_query(fake::row_description({"a"}) + fake::header('D', GetParam()) + std::string(64, 'x')));
+  FakeServer server(answer_query(hostile::lying_data_row_length(GetParam())));
   auto conn = connect_or_fail(builder(server));
   const long rss_before = rss_kib();
   const auto start = std::chrono::steady_clock::now();
@@ -180,11 +128,11 @@ TEST_P(ConnectionHostileLength, FailsTheQueryFromTheHeaderAndCloses) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Lengths, ConnectionHostileLength,
-                         ::testing::Values(0u, 3u, 0x7fffffffu, 0x80000000u, 0xffffffffu),
+                         ::testing::ValuesIn(hostile::lying_lengths()),
                          [](const auto& i) { return "len_" + std::to_string(i.param); });
 
 TEST(ConnectionHostileMemory, AFrameAboveTheConfiguredLimitIsRefusedFromItsHeader) {
-  FakeServer server(answer_query(fake::header('D', 1u << 20)));  // and nothing more: no waiting for it
+  FakeServer server(answer_query(hostile::data_row_header_only(1u << 20)));  // and nothing more: no waiting for it
   protocol::FrameLimits limits;
   limits.max_data_length = 64 * 1024;
   auto conn = connect_or_fail(builder(server).frame_limits(limits));
@@ -196,12 +144,7 @@ TEST(ConnectionHostileMemory, AFrameAboveTheConfiguredLimitIsRefusedFromItsHeade
 }
 
 TEST(ConnectionHostileMemory, AnAnnouncedGigabyteDuringAQueryCostsOnlyWhatArrives) {
-  FakeServer server([](FakeConnection& c) {
-    if (!c.accept_session()) return;
-    if (!c.read_query()) return;
-    c.send(fake::header('D', 1u << 30) + std::string(1 << 20, 'x'));
-    c.close();
-  });
+  FakeServer server(hostile::announced_gigabyte());
   auto conn = connect_or_fail(builder(server));
   const long rss_before = rss_kib();
   auto r = conn.simple_query("SELECT a");
@@ -212,19 +155,12 @@ TEST(ConnectionHostileMemory, AnAnnouncedGigabyteDuringAQueryCostsOnlyWhatArrive
 
 // ---- a DataRow that lies ----
 
-struct LyingRow {
-  const char* name;
-  std::string body;
-};
-void PrintTo(const LyingRow& r, std::ostream* os) { *os << r.name; }
-
 class ConnectionHostileDataRow : public ::testing::TestWithParam<LyingRow> {};
 
 TEST_P(ConnectionHostileDataRow, IsAProtocolErrorAndTheConnectionStaysInStep) {
   // The frame length is honest, so the stream is still in sync: the query fails with the DataRow's
   // error once its ReadyForQuery has been read, and the connection can run the next query.
-  FakeServer server(answer_query(fake::row_description({"a"}) + fake::frame('D', GetParam().body) +
-                                 fake::data_row({"ok"}) + fake::command_complete("SELECT 2") + fake::ready_for_query()));
+  FakeServer server(answer_query(hostile::answer_with_lying_row(GetParam().body)));
   auto conn = connect_or_fail(builder(server));
   auto r = conn.simple_query("SELECT a");
   expect_failed_and_usable(r, conn, ErrorCategory::protocol);
@@ -232,20 +168,11 @@ TEST_P(ConnectionHostileDataRow, IsAProtocolErrorAndTheConnectionStaysInStep) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Lies, ConnectionHostileDataRow,
-    ::testing::Values(LyingRow{"count_too_high", std::string("\x00\x05", 2) + fake::be32(2) + "ab"},
-                      LyingRow{"count_too_low", std::string("\x00\x01", 2) + fake::be32(1) + "a" + fake::be32(1) + "b"},
-                      LyingRow{"field_longer_than_body", std::string("\x00\x01", 2) + fake::be32(100) + "abc"},
-                      LyingRow{"field_length_huge", std::string("\x00\x01", 2) + fake::be32(0x7fffffff) + "abc"},
-                      LyingRow{"field_length_minus_2", std::string("\x00\x01", 2) + fake::be32(-2)},
-                      LyingRow{"length_cut_off", std::string("\x00\x01\x00\x00", 4)},
-                      LyingRow{"empty_body", std::string()}),
+    Lies, ConnectionHostileDataRow, ::testing::ValuesIn(hostile::lying_rows()),
     [](const auto& i) { return std::string(i.param.name); });
 
 TEST(ConnectionHostileDataRowFrame, AFrameLengthShorterThanItsFieldsDesynchronisesAndCloses) {
-  const std::string answer = fake::row_description({"a"}) + fake::header('D', 6) + std::string("\x00\x01", 2) +
-                             fake::be32(3) + "abc" + fake::command_complete("SELECT 1") + fake::ready_for_query();
-  FakeServer server(answer_query(answer));
+  FakeServer server(answer_query(hostile::data_row_frame_too_short()));
   auto conn = connect_or_fail(builder(server));
   auto r = conn.simple_query("SELECT a");
   expect_failed_and_closed(r, conn, ErrorCategory::protocol);
@@ -254,14 +181,8 @@ TEST(ConnectionHostileDataRowFrame, AFrameLengthShorterThanItsFieldsDesynchronis
 
 // ---- an ErrorResponse with no terminator ----
 
-const std::string kUnterminatedError = std::string("SERROR\0VERROR\0C42000\0Mno end", 28);
-
 TEST(ConnectionHostileErrorResponse, WithoutTerminatorDuringStartupIsAProtocolError) {
-  FakeServer server([](FakeConnection& c) {
-    if (!c.read_startup()) return;
-    c.send(fake::frame('E', kUnterminatedError));
-    (void)c.wait_for_close(3s);
-  });
+  FakeServer server(hostile::unterminated_error_during_startup());
   auto conn = PgConnection::connect(builder(server));
   ASSERT_FALSE(conn);
   EXPECT_EQ(conn.error().category(), ErrorCategory::protocol) << conn.error().to_string();
@@ -270,7 +191,7 @@ TEST(ConnectionHostileErrorResponse, WithoutTerminatorDuringStartupIsAProtocolEr
 }
 
 TEST(ConnectionHostileErrorResponse, WithoutTerminatorInAQueryIsAProtocolErrorAndTheConnectionStaysInStep) {
-  FakeServer server(answer_query(fake::frame('E', kUnterminatedError) + fake::ready_for_query()));
+  FakeServer server(answer_query(fake::frame('E', hostile::unterminated_error()) + fake::ready_for_query()));
   auto conn = connect_or_fail(builder(server));
   auto r = conn.simple_query("SELECT a");
   expect_failed_and_usable(r, conn, ErrorCategory::protocol);
@@ -279,35 +200,10 @@ TEST(ConnectionHostileErrorResponse, WithoutTerminatorInAQueryIsAProtocolErrorAn
 
 // ---- endless notices and silence with a query in flight: request_timeout ----
 
-struct CancelSeen {
-  std::optional<StartupPacket> packet;
-};
-
-FakeServer::Script cancel_reader(CancelSeen& seen) {
-  return [&seen](FakeConnection& c) {
-    seen.packet = c.read_startup();
-    c.close();  // as a server does once it has read a CancelRequest
-  };
-}
-
-void expect_cancel_for_the_session(const CancelSeen& seen) {
-  ASSERT_TRUE(seen.packet) << "no CancelRequest arrived";
-  EXPECT_EQ(seen.packet->code, kCancelRequest);
-  EXPECT_EQ(seen.packet->rest, fake::be32(4242) + "\x01\x02\x03\x04");
-}
-
 TEST(ConnectionHostileNotices, EndlessDuringAQueryHitTheRequestTimeoutInBoundedMemory) {
   std::size_t sent = 0;
   CancelSeen cancel;
-  FakeServer server(std::vector<FakeServer::Script>{[&sent](FakeConnection& c) {
-                                                      if (!c.accept_session()) return;
-                                                      if (!c.read_query()) return;
-                                                      std::string batch;
-                                                      for (int i = 0; i < 50; ++i)
-                                                        batch += fake::notice_response("hostile notice");
-                                                      while (!c.stopping() && c.send(batch)) sent += 50;
-                                                    },
-                                                    cancel_reader(cancel)});
+  FakeServer server(std::vector<FakeServer::Script>{hostile::notice_flood_after_query(sent), cancel_reader(cancel)});
   auto conn = connect_or_fail(builder(server).request_timeout(300ms));
   const long rss_before = rss_kib();
   const auto start = std::chrono::steady_clock::now();
@@ -324,14 +220,7 @@ TEST(ConnectionHostileNotices, EndlessDuringAQueryHitTheRequestTimeoutInBoundedM
 }
 
 TEST(ConnectionHostileNotices, EndlessNewParametersDuringStartupStayBounded) {
-  FakeServer server([](FakeConnection& c) {
-    if (!c.read_startup()) return;
-    for (int i = 0; !c.stopping(); i += 1000) {
-      std::string b;
-      for (int k = i; k < i + 1000; ++k) b += fake::parameter_status("flood_" + std::to_string(k), "v");
-      if (!c.send(b)) break;
-    }
-  });
+  FakeServer server(hostile::parameter_flood_during_startup());
   const long rss_before = rss_kib();
   auto conn = PgConnection::connect(builder(server).connect_timeout(400ms));
   ASSERT_FALSE(conn);
@@ -341,11 +230,7 @@ TEST(ConnectionHostileNotices, EndlessNewParametersDuringStartupStayBounded) {
 
 TEST(ConnectionHostileSilence, AQueryHitsTheRequestTimeoutAndTheConnectionCloses) {
   CancelSeen cancel;
-  FakeServer server(std::vector<FakeServer::Script>{[](FakeConnection& c) {
-                                                      if (!c.accept_session()) return;
-                                                      (void)c.read_query();  // and then nothing
-                                                    },
-                                                    cancel_reader(cancel)});
+  FakeServer server(std::vector<FakeServer::Script>{hostile::silent_after_query(), cancel_reader(cancel)});
   auto conn = connect_or_fail(builder(server).request_timeout(300ms));
   const auto start = std::chrono::steady_clock::now();
   auto r = conn.simple_query("SELECT 1");
@@ -363,11 +248,7 @@ TEST(ConnectionHostileSilence, AQueryHitsTheRequestTimeoutAndTheConnectionCloses
 TEST(ConnectionHostileSilence, ASilentCancelTargetDoesNotStretchTheRequestTimeout) {
   // The server answers neither the query nor the cancel (it keeps that socket open): the call
   // still ends about request_timeout after the deadline, not connect_timeout (1 s here) later.
-  FakeServer server(std::vector<FakeServer::Script>{[](FakeConnection& c) {
-                                                      if (!c.accept_session()) return;
-                                                      (void)c.read_query();
-                                                    },
-                                                    [](FakeConnection& c) { (void)c.read_startup(); }});
+  FakeServer server(std::vector<FakeServer::Script>{hostile::silent_after_query(), hostile::silent_after_startup()});
   auto conn = connect_or_fail(builder(server).request_timeout(300ms));
   const auto start = std::chrono::steady_clock::now();
   auto r = conn.simple_query("SELECT 1");
@@ -400,13 +281,7 @@ TEST(ConnectionHostileSilence, TheRequestTimeoutCoversOnlyOneRequest) {
 // ---- the server hangs up mid-frame ----
 
 TEST(ConnectionHostileClose, MidFrameDuringAQueryIsAnIoError) {
-  FakeServer server([](FakeConnection& c) {
-    if (!c.accept_session()) return;
-    if (!c.read_query()) return;
-    const std::string row = fake::data_row({"abcdef"});
-    c.send(fake::row_description({"a"}) + row.substr(0, row.size() - 3));
-    c.close();
-  });
+  FakeServer server(hostile::close_mid_row());
   auto conn = connect_or_fail(builder(server));
   const auto start = std::chrono::steady_clock::now();
   auto r = conn.simple_query("SELECT a");
@@ -431,13 +306,7 @@ TEST_P(ConnectionHostileSsl, GarbageAnswerIsACleanErrorWithoutRetry) {
   const SslAnswer& a = GetParam();
   for (const char* mode : {"sslmode=require", "sslmode=prefer"}) {
     SCOPED_TRACE(mode);
-    FakeServer server(std::vector<FakeServer::Script>{[&](FakeConnection& c) {
-                                                        auto p = c.read_startup();
-                                                        EXPECT_TRUE(p && p->code == 80877103);
-                                                        c.send(a.bytes);
-                                                        (void)c.wait_for_close(3s);
-                                                      },
-                                                      [](FakeConnection&) {}});
+    FakeServer server(std::vector<FakeServer::Script>{hostile::ssl_answer(a.bytes), [](FakeConnection&) {}});
     const auto start = std::chrono::steady_clock::now();
     auto conn = PgConnection::connect(builder(server, mode));
     ASSERT_FALSE(conn);

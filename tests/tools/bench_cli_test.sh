@@ -8,6 +8,8 @@
 #
 #   bench_cli_test.sh SERVER_ENV PGSTREAM_BINARY WORK_DIR
 set -euo pipefail
+# shellcheck source=cli_support.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/cli_support.sh"
 # shellcheck disable=SC1090
 source "${1:?usage: bench_cli_test.sh SERVER_ENV PGSTREAM_BINARY WORK_DIR}"
 pgstream=${2:?}
@@ -16,19 +18,11 @@ rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
 base="host=127.0.0.1 port=$PGSTREAM_TEST_PORT user=$PGSTREAM_TEST_ADMIN_USER sslmode=disable"
 "$pgstream" sql -d "$base dbname=postgres" -c "DROP DATABASE IF EXISTS bench_cli WITH (FORCE)" >/dev/null
 "$pgstream" sql -d "$base dbname=postgres" -c "CREATE DATABASE bench_cli" >/dev/null
 trap '"$pgstream" sql -d "$base dbname=postgres" -c "DROP DATABASE IF EXISTS bench_cli WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
 dsn="$base dbname=bench_cli"
-run() {
-  set +e
-  "$pgstream" "$@" >out.txt 2>err.txt
-  rc=$?
-  set -e
-}
-expect_rc() { [[ $rc -eq $1 ]] || fail "expected exit $1, got $rc from: $2 (stderr: $(head -c 400 err.txt))"; }
 
 run bench init -d "$dsn" -s 1 -q
 expect_rc 0 "bench init"

@@ -7,6 +7,8 @@
 #
 #   load_cli_test.sh SERVER_ENV PGSTREAM_BINARY WORK_DIR
 set -euo pipefail
+# shellcheck source=cli_support.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/cli_support.sh"
 # shellcheck disable=SC1090
 source "${1:?usage: load_cli_test.sh SERVER_ENV PGSTREAM_BINARY WORK_DIR}"
 pgstream=${2:?}
@@ -15,17 +17,8 @@ rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
 admin="host=127.0.0.1 port=$PGSTREAM_TEST_PORT user=$PGSTREAM_TEST_ADMIN_USER dbname=postgres sslmode=disable"
 sql() { "$pgstream" sql -d "$admin" -c "$1"; }
-# Runs pgstream, keeping stdout, stderr and the exit code.
-run() {
-  set +e
-  "$pgstream" "$@" >out.txt 2>err.txt
-  rc=$?
-  set -e
-}
-expect_rc() { [[ $rc -eq $1 ]] || fail "expected exit $1, got $rc from: $2 (stderr: $(head -c 400 err.txt))"; }
 
 sql "DROP SCHEMA IF EXISTS load_cli CASCADE; CREATE SCHEMA load_cli;
      CREATE TABLE load_cli.t(id int PRIMARY KEY, v text NOT NULL);

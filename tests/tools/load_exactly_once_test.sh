@@ -10,6 +10,8 @@
 #
 #   load_exactly_once_test.sh SCRATCH_POSTGRES PGSTREAM_BINARY WORK_DIR
 set -euo pipefail
+# shellcheck source=cli_support.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/cli_support.sh"
 scratch=${1:?usage: load_exactly_once_test.sh SCRATCH_POSTGRES PGSTREAM_BINARY WORK_DIR}
 pgstream=${2:?}
 work=${3:?}
@@ -26,16 +28,8 @@ restart_server() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "${cmd[@]}" >/dev/null; else "${cmd[@]}" >/dev/null; fi
 }
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
 admin="host=127.0.0.1 port=$PGSTREAM_TEST_PORT user=$PGSTREAM_TEST_ADMIN_USER dbname=postgres sslmode=disable"
 sql() { "$pgstream" sql -d "$admin" -c "$1" 2>/dev/null | head -1; }
-run() {
-  set +e
-  "$pgstream" "$@" >out.txt 2>err.txt
-  rc=$?
-  set -e
-}
-expect_rc() { [[ $rc -eq $1 ]] || fail "expected exit $1, got $rc from: $2 (stdout: $(head -c 600 out.txt); stderr: $(head -c 400 err.txt))"; }
 
 # 1M lines, every 10007th not JSON.
 n=1000000

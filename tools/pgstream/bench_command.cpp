@@ -6,10 +6,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include <csignal>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -18,6 +16,7 @@
 #include "bench_report.hpp"
 #include "commands.hpp"
 #include "connect_options.hpp"
+#include "interrupt.hpp"
 #include "pgstream/bench/builtin_scripts.hpp"
 #include "pgstream/bench/hgrm.hpp"
 #include "pgstream/bench/histogram_json.hpp"
@@ -27,13 +26,6 @@
 
 namespace pgstream::cli {
 namespace {
-
-std::atomic<int> g_interrupts{0};
-
-extern "C" void on_bench_interrupt(int) {
-  // The first Ctrl-C stops the run and reports it; a second one leaves at once.
-  if (g_interrupts.fetch_add(1) >= 1) ::_exit(130);
-}
 
 std::string read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -153,12 +145,12 @@ int run_bench_command(BenchFlags& f) {
   o.random_seed = f.seed.value_or(static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
   o.scale = f.scale ? *f.scale : uses_builtin ? detect_scale(f.conn) : 1;
   if (!f.start_at.empty()) o.start_at = parse_start_at(f.start_at);
-  o.stop_requested = [] { return g_interrupts.load() > 0; };
+  o.stop_requested = [] { return interrupt_count().load(std::memory_order_relaxed) > 0; };
 
   auto builder = f.conn.builder();
   if (builder.info().application_name.value_or("").empty()) builder.application_name("pgstream bench");
-  std::signal(SIGINT, on_bench_interrupt);
-  std::signal(SIGTERM, on_bench_interrupt);
+  // The first Ctrl-C stops the run and reports it; the run has no abort path, so a second one leaves at once.
+  install_interrupt_handlers(SecondInterrupt::exits_now);
   auto result = bench::run_bench(builder, o, [](const bench::ProgressLine& p) { print_progress_line(p); });
   if (!result) throw std::runtime_error("bench: " + result.error().to_string());
 
@@ -167,7 +159,7 @@ int run_bench_command(BenchFlags& f) {
   if (!f.json.empty()) write_text_file(f.json, json_report(setup, *result));
   if (!f.hist.empty()) write_text_file(f.hist, bench::to_hgrm(result->latency));
   if (!f.plot.empty()) write_text_file(f.plot, svg_report(setup, *result));
-  if (result->interrupted) return 130;
+  if (result->interrupted) return kInterruptedExitStatus;
   return result->failed > 0 ? 3 : 0;
 }
 

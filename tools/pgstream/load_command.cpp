@@ -3,10 +3,7 @@
 // interrupted (SIGINT/SIGTERM: the batches in flight committed; --resume goes on).
 #include <fmt/format.h>
 
-#include <signal.h>
 #include <unistd.h>
-
-#include <atomic>
 
 #include <algorithm>
 #include <chrono>
@@ -16,6 +13,7 @@
 
 #include "commands.hpp"
 #include "connect_options.hpp"
+#include "interrupt.hpp"
 #include "pgstream/load/conflict_key.hpp"
 #include "pgstream/load/copy_text.hpp"
 #include "pgstream/load/loader.hpp"
@@ -35,21 +33,6 @@ std::string human_bytes(std::uint64_t n) {
 }
 
 double per_second(double n, double seconds) { return seconds > 0 ? n / seconds : 0; }
-
-// SIGINT/SIGTERM count: the loader stops reading at the first, aborts at the second.
-std::atomic<int> g_interrupts{0};
-static_assert(std::atomic<int>::is_always_lock_free);
-
-extern "C" void on_interrupt(int) { g_interrupts.fetch_add(1, std::memory_order_relaxed); }
-
-void install_interrupt_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_interrupt;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;  // no SA_RESTART: a blocking wait returns EINTR and the loop sees the flag
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-}
 
 void print_resume_lines(const load::LoadReport& r) {
   if (!r.load_id.empty())
@@ -277,8 +260,9 @@ void add_load_command(CLI::App& app, Action& run) {
           std::min(flags->options.retry_initial_backoff, flags->options.retry_max_backoff);
       flags->options.state_required = flags->options.resume || !flags->options.load_id.empty() ||
                                       flags->options.state_schema != "pgstream";
-      install_interrupt_handlers();
-      flags->options.interrupts = &g_interrupts;
+      // The loader stops reading at the first signal and aborts the batches in flight at the second.
+      install_interrupt_handlers(SecondInterrupt::job_aborts);
+      flags->options.interrupts = &interrupt_count();
       auto builder = flags->conn.builder();
       if (builder.info().application_name.value_or("").empty()) builder.application_name("pgstream load");
       if (flags->progress.value_or(::isatty(2) != 0)) {
