@@ -306,7 +306,7 @@ struct Reactor::Impl {
     auto session = tls::TlsSession::create(*ctx);
     if (!session) return std::unexpected(session.error());
     c.tls.emplace(std::move(*session));
-    c.tls_in.resize(64 * 1024);
+    c.tls_in.resize(options.tls_recv_bytes);
     c.phase = Phase::tls_handshake;
     return advance_handshake(c);
   }
@@ -839,6 +839,8 @@ Result<std::unique_ptr<Reactor>> Reactor::create(const ReactorOptions& options) 
   sigemptyset(&pipe);
   sigaddset(&pipe, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+  // An empty ciphertext buffer would leave a TLS connection waiting for a recv never issued.
+  if (options.tls_recv_bytes == 0) return make_error(ErrorCategory::config, "tls_recv_bytes must be > 0");
   auto ring = Ring::create(Ring::Options{.entries = options.ring_entries});
   if (!ring) return std::unexpected(ring.error());
   if (auto r = ring->register_sparse_buffers(static_cast<unsigned>(options.max_connections * 2)); !r)

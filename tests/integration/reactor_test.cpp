@@ -245,10 +245,11 @@ struct BigRowsHandler final : RequestHandler {
   }
 };
 
-void run_big_rows(const std::string& conninfo_extra, std::size_t ring_bytes) {
+void run_big_rows(const std::string& conninfo_extra, std::size_t ring_bytes, std::size_t tls_recv_bytes = 64 * 1024) {
   constexpr std::size_t kRounds = 6;
   uring::ReactorOptions o;
   o.recv_ring_bytes = ring_bytes;
+  o.tls_recv_bytes = tls_recv_bytes;
   auto reactor = Reactor::create(o);
   if (!reactor && reactor.error().category() == ErrorCategory::unsupported) GTEST_SKIP() << reactor.error().message();
   ASSERT_TRUE(reactor);
@@ -297,6 +298,20 @@ TEST(Reactor, FramesLargerThanTheRingAndAcrossItsEndDecode) {
 TEST(Reactor, FramesLargerThanTheRingAndAcrossItsEndDecodeUnderTls) {
   PGSTREAM_REQUIRE_SERVER();
   run_big_rows("sslmode=require", 16 * 1024);
+}
+
+// A ciphertext buffer smaller than one TLS record: records arrive in pieces, rows stay whole.
+TEST(Reactor, ASmallTlsReceiveBufferStillDecodesEveryRow) {
+  PGSTREAM_REQUIRE_SERVER();
+  run_big_rows("sslmode=require", 16 * 1024, 1000);
+}
+
+TEST(Reactor, AnEmptyTlsReceiveBufferIsRefused) {
+  uring::ReactorOptions o;
+  o.tls_recv_bytes = 0;
+  auto reactor = Reactor::create(o);
+  ASSERT_FALSE(reactor);
+  EXPECT_EQ(reactor.error().category(), ErrorCategory::config);
 }
 
 TEST(Reactor, TerminatedBackendsFailCleanlyWhileTheOthersFinish) {

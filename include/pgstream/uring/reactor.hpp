@@ -64,6 +64,10 @@ struct ReactorOptions {
   std::size_t send_buffer_bytes = 256 * 1024;
   // Receive ring per connection (frames larger than this take a slow path).
   std::size_t recv_ring_bytes = 256 * 1024;
+  // Ciphertext receive buffer per TLS connection (each recv reads at most this much; wolfSSL
+  // takes records in pieces, so any size works). Resident for the life of the connection: with
+  // many TLS connections, a smaller one saves memory at the cost of more recv calls. Must be > 0.
+  std::size_t tls_recv_bytes = 64 * 1024;
   std::size_t max_connections = 1024;
   // Requests (Syncs) in flight per connection before push_request() reports no room.
   std::size_t max_requests_in_flight = 4096;
