@@ -60,9 +60,13 @@ Result<InsertStatement> make_insert_statement(const InsertTarget& target, std::s
     any_array |= is_array_column(schema.columns[i]);
   }
   if (s.columns.empty()) return make_error(ErrorCategory::config, "no column of " + schema.qualified_name + " is present");
-  if (shape == InsertShape::unnest && any_array)
-    return make_error(ErrorCategory::config, "the unnest form cannot carry array columns (unnest flattens them)");
-  s.shape = shape != InsertShape::automatic ? shape : any_array ? InsertShape::values : InsertShape::unnest;
+  // unnest() of an array of arrays yields their elements, so array columns ride the unnest form
+  // only as text (each element an array literal, cast to the column's array type).
+  const bool arrays_block_unnest = any_array && s.format == CopyFormat::binary;
+  if (shape == InsertShape::unnest && arrays_block_unnest)
+    return make_error(ErrorCategory::config,
+                      "the unnest form cannot carry array columns in binary (unnest flattens them); use COPY text format");
+  s.shape = shape != InsertShape::automatic ? shape : arrays_block_unnest ? InsertShape::values : InsertShape::unnest;
 
   auto present = [&](std::size_t column) { return std::find(s.columns.begin(), s.columns.end(), column) != s.columns.end(); };
   std::vector<std::size_t> updatable;

@@ -53,8 +53,33 @@ expect_rc 1 "no server"
 grep -qi 'connect' err.txt || fail "no-server message: $(cat err.txt)"
 
 # 2: usage errors.
+# Upsert through the CLI: a.jsonl's keys exist, u.jsonl updates two, adds one, repeats a key.
+printf '{"id":1,"v":"new1"}\n{"id":2,"v":"new2"}\n{"id":1000,"v":"added"}\n{"id":2,"v":"newer2"}\n' >u.jsonl
+run load -d "$admin" -t load_cli.t --on-conflict update --conflict-key id u.jsonl
+expect_rc 0 "an upsert"
+grep -q 'insert, on conflict update' out.txt || fail "upsert report mode: $(cat out.txt)"
+grep -q 'rows: 1 inserted, 2 updated, 0 skipped' out.txt || fail "upsert report counts: $(cat out.txt)"
+[[ $(sql "SELECT string_agg(id || '=' || v, ',' ORDER BY id) FROM load_cli.t WHERE id IN (1, 2, 1000)") == *"1=new1,2=newer2,1000=added"* ]] ||
+  fail "upserted rows: $(sql "SELECT id, v FROM load_cli.t WHERE id IN (1, 2, 1000)")"
+run load -d "$admin" -t load_cli.t --on-conflict do-nothing --json u.jsonl
+expect_rc 0 "an upsert that changes nothing"
+grep -q '"rows_skipped":4' out.txt || fail "do-nothing report: $(cat out.txt)"
+printf '{"id":2000,"v":"i"}\n{"id":2000,"v":"dup"}\n' >i.jsonl
+run load -d "$admin" -t load_cli.t --mode insert --rejects irej.jsonl i.jsonl
+expect_rc 3 "insert mode with a duplicate key"
+grep -q '"sqlstate":"23505"' irej.jsonl || fail "insert-mode rejects: $(cat irej.jsonl)"
+
 run load -t load_cli.t
 expect_rc 2 "no FILE"
+run load -d "$admin" -t load_cli.t --mode copy --on-conflict update a.jsonl
+expect_rc 2 "--on-conflict with --mode copy"
+run load -d "$admin" -t load_cli.t --conflict-key id a.jsonl
+expect_rc 2 "--conflict-key without --on-conflict"
+run load -d "$admin" -t load_cli.t --insert-form values a.jsonl
+expect_rc 2 "--insert-form without --mode insert"
+run load -d "$admin" -t load_cli.t --on-conflict update --conflict-key v a.jsonl
+expect_rc 1 "a conflict key with no unique index"
+grep -q 'no unique index' err.txt || fail "conflict-key message: $(cat err.txt)"
 run load -d "$admin" -t load_cli.t --connections 0 a.jsonl
 expect_rc 2 "--connections 0"
 run load -d "$admin" -t load_cli.t --no-such-flag a.jsonl
