@@ -200,23 +200,30 @@ TEST(LoadInsert, ConflictKeyNamesAUniqueIndex) {
   EXPECT_NE(refused.error().message().find("no unique index"), std::string::npos) << refused.error().to_string();
 }
 
-TEST(LoadInsert, ArrayColumnsGoOneRowPerBind) {
+// Array columns: the unnest form carries them as text (the default), the values form as binary.
+TEST(LoadInsert, ArrayColumnsLoadInBothForms) {
   PGSTREAM_REQUIRE_SERVER();
   auto conn = admin();
   run_sql(conn, "DROP SCHEMA IF EXISTS ins_array CASCADE; CREATE SCHEMA ins_array; "
                 "CREATE TABLE ins_array.t(id int PRIMARY KEY, tags text[], m int4[])");
   TempDir dir;
   const auto input = write_file(dir.path / "in.jsonl",
-                                "{\"id\":1,\"tags\":[\"a\",\"b c\",null],\"m\":[1,2]}\n{\"id\":2,\"tags\":[],\"m\":null}\n"
-                                "{\"id\":3,\"tags\":[\"x\"],\"m\":[\"no\"]}\n");
-  auto o = insert_options(dir, input, "ins_array.t");
-  auto report = load::run_load(admin_builder(), o);
-  ASSERT_TRUE(report) << report.error().to_string();
-  EXPECT_EQ(report->rows_inserted, 2u);
-  EXPECT_EQ(report->rows_rejected, 1u);
-  EXPECT_EQ(one_value(conn, "SELECT string_agg(id || ':' || tags::text || ':' || coalesce(m::text, 'NULL'), ' ' ORDER BY id) "
-                            "FROM ins_array.t"),
-            "1:{a,\"b c\",NULL}:{1,2} 2:{}:NULL");
+                                "{\"id\":1,\"tags\":[\"a\",\"b c\",null,\"{x}\",\"q\\\"\\\\\"],\"m\":[1,2]}\n"
+                                "{\"id\":2,\"tags\":[],\"m\":null}\n{\"id\":3,\"tags\":[\"x\"],\"m\":[\"no\"]}\n");
+  for (const auto shape : {load::InsertShape::automatic, load::InsertShape::values}) {
+    SCOPED_TRACE(shape == load::InsertShape::values ? "values" : "automatic");
+    run_sql(conn, "TRUNCATE ins_array.t");
+    auto o = insert_options(dir, input, "ins_array.t");
+    o.insert_shape = shape;
+    auto report = load::run_load(admin_builder(), o);
+    ASSERT_TRUE(report) << report.error().to_string();
+    EXPECT_EQ(report->copy_format, shape == load::InsertShape::values ? "binary" : "text");
+    EXPECT_EQ(report->rows_inserted, 2u);
+    EXPECT_EQ(report->rows_rejected, 1u);
+    EXPECT_EQ(one_value(conn, "SELECT string_agg(id || ':' || tags::text || ':' || coalesce(m::text, 'NULL'), ' ' ORDER BY id) "
+                              "FROM ins_array.t"),
+              "1:{a,\"b c\",NULL,\"{x}\",\"q\\\"\\\\\"}:{1,2} 2:{}:NULL");
+  }
 }
 
 TEST(LoadInsert, RowLargerThanOneMessageIsRejectedWithWhatToDo) {
