@@ -1161,14 +1161,17 @@ Result<LoadReport> run_load(const client::ConnectionBuilder& builder, const Load
   LoadState state;
   std::string note;
   auto table = ProgressTable::open(*conn, options.state_schema);
-  Result<LoadState> begun = table ? table->begin(*conn, load_id, options.load_id.empty(), schema->qualified_name, *inputs,
-                                                 options.resume)
-                                  : Result<LoadState>(std::unexpected(table.error()));
+  Result<LoadState> begun = std::unexpected(table ? Error(ErrorCategory::config, "") : table.error());
+  if (table) {
+    if (auto claimed = table->claim(*conn, load_id); !claimed) begun = std::unexpected(claimed.error());
+    else begun = table->begin(*conn, load_id, options.load_id.empty(), schema->qualified_name, *inputs, options.resume);
+  }
   if (begun) {
     progress = std::move(*table);
     state = std::move(*begun);
     if (options.resume && !state.resumed) note = "no earlier run of this load: loading everything";
   } else if (!options.state_required && !options.resume && begun.error().sqlstate() == "42501") {
+    // (A refused claim() is a config error without a SQLSTATE: it stops the load.)
     // A role that may not keep progress records still loads, as before exactly-once existed.
     note = "no progress records (" + begun.error().message() + ")";
   } else {
@@ -1190,7 +1193,8 @@ Result<LoadReport> run_load(const client::ConnectionBuilder& builder, const Load
     if (!t) return std::unexpected(t.error());
     target = std::move(*t);
   }
-  conn->close();
+  // With progress records the set-up connection stays open: it holds the load's claim.
+  if (!progress) conn->close();
   // The schema moves into the loader; the options refer to columns by index, which stay valid.
   auto encoding = resolve_encoder_options(*schema, format, options.maps, options.jsonb_column, options.rest_column);
   if (!encoding) return std::unexpected(encoding.error());

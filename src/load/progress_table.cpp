@@ -2,6 +2,9 @@
 
 #include "pgstream/load/progress_table.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -254,8 +257,29 @@ Result<LoadState> ProgressTable::begin(client::PgConnection& conn, const std::st
   return st;
 }
 
+Result<void> ProgressTable::claim(client::PgConnection& conn, const std::string& load_id) const {
+  // A run killed a moment ago may still hold it until its backend notices: a few tries.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto r = conn.simple_query("SELECT pg_try_advisory_lock(hashtextextended(" +
+                               quote_literal("pgstream load " + schema_ + " ") + " || " + quote_literal(load_id) + ", 0))");
+    if (!r) return std::unexpected(r.error());
+    if (!r->rows.empty() && r->rows[0][0] == "t") return {};
+  }
+  return make_error(ErrorCategory::config, "load " + load_id + " is running already (another pgstream load holds it); "
+                                             "wait for it to end, or give this one another --load-id");
+}
+
 Result<void> ProgressTable::finish(client::PgConnection& conn, const std::string& load_id) const {
-  auto r = conn.simple_query("UPDATE " + loads_ + " SET finished_at = now() WHERE load_id = " + quote_literal(load_id));
+  const std::string id = quote_literal(load_id);
+  // One row per file instead of one per batch and file: the same lines, rows and rejects (a resume
+  // of the finished load still reports them), under a batch number after every earlier one.
+  auto r = conn.simple_query(
+      "BEGIN; UPDATE " + loads_ + " SET finished_at = now() WHERE load_id = " + id + "; WITH gone AS (DELETE FROM " +
+      progress_ + " WHERE load_id = " + id + " RETURNING *), last AS (SELECT max(batch) + 1 AS batch FROM gone) INSERT INTO " +
+      progress_ + " (load_id, batch, file_no, file, lines, rejected, first_byte, last_byte, rows) SELECT " + id +
+      ", last.batch, file_no, min(file), range_agg(lines), range_agg(rejected), min(first_byte), max(last_byte), "
+      "sum(rows)::bigint FROM gone, last GROUP BY file_no, last.batch; COMMIT");
   if (!r) return std::unexpected(r.error());
   return {};
 }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "pgstream/load/loader.hpp"
+#include "pgstream/load/progress_table.hpp"
 #include "support/load_support.hpp"
 
 namespace pgstream::testing {
@@ -279,6 +280,50 @@ TEST(LoadExactlyOnce, ResumingAFinishedLoadLoadsNothingAndSaysSo) {
   EXPECT_EQ(again->resumed_rows, 490u);
   EXPECT_EQ(again->resumed_rejected, 10u);
   EXPECT_EQ(counts(conn, "eo_finished.t"), std::pair(490L, 490L));
+}
+
+// Two runs of one load at once would each load every row: the second is refused while the first
+// holds the claim, and may go once the first's session ends.
+TEST(LoadExactlyOnce, ASecondRunOfARunningLoadIsRefused) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto first = admin();
+  auto second = admin();
+  auto table = load::ProgressTable::open(first, "pgstream");
+  ASSERT_TRUE(table) << table.error().to_string();
+  ASSERT_TRUE(table->claim(first, "eo-claim"));
+  auto refused = table->claim(second, "eo-claim");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().category(), ErrorCategory::config);
+  EXPECT_NE(refused.error().message().find("running already"), std::string::npos) << refused.error().to_string();
+  EXPECT_TRUE(table->claim(second, "eo-other-load"));
+  first.close();
+  EXPECT_TRUE(table->claim(second, "eo-claim")) << "the claim outlived its session";
+}
+
+TEST(LoadExactlyOnce, AFinishedLoadKeepsOneProgressRowPerFile) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = admin();
+  fresh_table(conn, "eo_fold");
+  TempDir dir;
+  load::LoadOptions o;
+  o.files = {rows_file(dir.path / "a.jsonl", 1000, 100), rows_file(dir.path / "b.jsonl", 700)};
+  o.table = "eo_fold.t";
+  o.load_id = "eo-fold";
+  o.rejects_path = (dir.path / "rejects.jsonl").string();
+  o.batch_rows = 100;
+  o.state_required = true;
+  auto report = load::run_load(admin_builder(), o);
+  ASSERT_TRUE(report) << report.error().to_string();
+  EXPECT_GT(report->batches, 10u);
+  auto rows = conn.simple_query("SELECT count(*), sum(rows), string_agg(lines::text || '/' || rejected::text, ' ' ORDER BY file_no) "
+                                "FROM pgstream.load_progress WHERE load_id = 'eo-fold'");
+  ASSERT_TRUE(rows) << rows.error().to_string();
+  EXPECT_EQ(rows->rows[0][0], "2");
+  EXPECT_EQ(rows->rows[0][1], "1690");
+  EXPECT_EQ(rows->rows[0][2],
+            "{[1,100),[101,200),[201,300),[301,400),[401,500),[501,600),[601,700),[701,800),[801,900),[901,1000)}/"
+            "{[100,101),[200,201),[300,301),[400,401),[500,501),[600,601),[700,701),[800,801),[900,901),[1000,1001)} "
+            "{[1,701)}/{}");
 }
 
 TEST(LoadExactlyOnce, ResumeWithChangedInputIsRefused) {

@@ -81,7 +81,12 @@ class ProgressTable {
   [[nodiscard]] Result<LoadState> begin(client::PgConnection& conn, const std::string& load_id, bool id_derived,
                                         const std::string& table, const std::vector<InputFile>& inputs,
                                         bool resume) const;
-  // Marks the load finished (a later --resume loads nothing).
+  // Claims the load for this run: a session advisory lock on the schema and load id, held by
+  // `conn` until it closes. A second run of the same load meanwhile (whose batches would load every
+  // row again, and whose fresh start would erase this run's records) is refused with a config error.
+  [[nodiscard]] Result<void> claim(client::PgConnection& conn, const std::string& load_id) const;
+  // Marks the load finished (a later --resume loads nothing) and folds its per-batch records
+  // into one per file, so the progress table grows by files, not by batches.
   [[nodiscard]] Result<void> finish(client::PgConnection& conn, const std::string& load_id) const;
 
   // The INSERT that goes inside a batch's transaction (before its COPY, so that a resent batch
