@@ -92,9 +92,11 @@ Error target_mismatch_error(std::string_view where, TargetSessionAttrs want) {
 
 void AttemptLog::add(std::string_view where, const Error& error) {
   if (count_ > 0) text_ += "; ";
-  text_.append(where);
-  text_ += ": ";
   const std::string what = error.server() ? error.to_string() : error.message();
+  if (what.find(where) == std::string::npos) {  // "connection to <where> failed" names it already
+    text_.append(where);
+    text_ += ": ";
+  }
   for (char ch : what) text_ += (ch == '\n' || ch == '\r') ? ' ' : ch;  // one line, whatever the server wrote
   last_ = error;
   ++count_;

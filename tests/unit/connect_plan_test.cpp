@@ -107,6 +107,12 @@ TEST(AttemptLog, OneAttemptKeepsItsErrorAndSeveralMakeOneLine) {
   EXPECT_EQ(e.message(),
             "127.0.0.1:1: server closed the connection unexpectedly; "
             "db (10.0.0.1:5432): FATAL 28P01: password authentication failed");
+  two.add("127.0.0.1:2", Error(ErrorCategory::io, "connection to 127.0.0.1:2 failed: Connection refused"));
+  EXPECT_EQ(two.final_error().message(),
+            "127.0.0.1:1: server closed the connection unexpectedly; "
+            "db (10.0.0.1:5432): FATAL 28P01: password authentication failed; "
+            "connection to 127.0.0.1:2 failed: Connection refused");
+  EXPECT_EQ(two.final_error().category(), ErrorCategory::io);
   two.clear();
   EXPECT_TRUE(two.empty());
 }
