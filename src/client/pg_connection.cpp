@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <random>
 
+#include "pgstream/client/connect_plan.hpp"
 #include "pgstream/client/peer_credentials.hpp"
 #include "pgstream/client/pgpass.hpp"
 #include "pgstream/client/tls_config.hpp"
@@ -169,6 +170,7 @@ struct PgConnection::Impl {
   std::chrono::milliseconds request_timeout{0};       // set once start-up is over
   bool request_open = false;                          // flushed, ReadyForQuery not seen yet
   bool open = false;
+  bool started = false;  // start-up is over: later ParameterStatus messages update `session`
 
   Result<void> flush() {
     if (!open) return make_error(ErrorCategory::io, "connection is closed");
@@ -220,6 +222,9 @@ struct PgConnection::Impl {
           request_open = false;
           transport->set_deadline(std::nullopt);
         }
+        // A SET (or the server itself) changed a reported setting: parameter() must not go stale.
+        if (r.frame.type == 'S' && started)
+          if (auto ps = be::ParameterStatus::parse(r.frame)) set_parameter(session, ps->name(), ps->value());
         return r.frame;
       }
       if (r.status == protocol::FrameStatus::error) {
@@ -257,19 +262,15 @@ Result<ConnectionBuilder> ConnectionBuilder::from_conninfo(std::string_view conn
 
 namespace {
 
-enum class Encryption : std::uint8_t { none, tls };
-
-// Why one attempt failed, and whether sslmode=prefer may try again without TLS. As libpq: yes
-// after a failed TLS handshake or a server error during an encrypted start-up; no when the server
-// answered SSLRequest with an error or garbage, or the attempt ran out of time.
+// Why one attempt failed: the error, and where (which decides what libpq does next).
 struct OpenFailure {
   Error error;
-  bool retry_plain = false;
+  AttemptStage stage = AttemptStage::startup;
 };
 using OpenResult = std::expected<std::unique_ptr<PgConnection::Impl>, OpenFailure>;
 
-std::unexpected<OpenFailure> fail(Error e, bool retry_plain = false) {
-  return std::unexpected(OpenFailure{std::move(e), retry_plain});
+std::unexpected<OpenFailure> fail(Error e, AttemptStage stage = AttemptStage::startup) {
+  return std::unexpected(OpenFailure{std::move(e), stage});
 }
 
 // The server's reply to SSLRequest, read byte by byte as far as it goes so that nothing meant for
@@ -316,7 +317,10 @@ OpenResult open_endpoint(const ConnectionBuilder& b, const Endpoint& ep, Encrypt
   const ConnInfo& info = b.info();
   auto addresses = ep.kind == EndpointKind::unix_socket ? resolve(ep.host, "", ep.port)
                                                          : resolve(ep.host, ep.hostaddr, ep.port);
-  if (!addresses) return fail(addresses.error());
+  if (!addresses) return fail(addresses.error(), AttemptStage::connect);
+  // load_balance_hosts=random shuffles the addresses of one host name too, as libpq 16.
+  if (info.load_balance_hosts == LoadBalanceHosts::random && addresses->size() > 1)
+    std::shuffle(addresses->begin(), addresses->end(), std::mt19937_64(std::random_device{}()));
   std::optional<Deadline> deadline;
   if (auto timeout = b.effective_connect_timeout()) deadline = Deadline{Clock::now() + *timeout, *timeout};
   KeepaliveOptions ka;
@@ -325,7 +329,7 @@ OpenResult open_endpoint(const ConnectionBuilder& b, const Endpoint& ep, Encrypt
   if (info.keepalives_interval.value_or(0) > 0) ka.interval_seconds = info.keepalives_interval;
   if (info.keepalives_count.value_or(0) > 0) ka.count = info.keepalives_count;
   auto socket = connect_blocking(*addresses, deadline ? std::optional(deadline->total) : std::nullopt, ka);
-  if (!socket) return fail(socket.error());
+  if (!socket) return fail(socket.error(), AttemptStage::connect);
   // As libpq: requirepeer is checked before a byte is sent, and only means something on a Unix socket.
   if (ep.kind == EndpointKind::unix_socket && info.requirepeer && !info.requirepeer->empty())
     if (auto r = check_requirepeer(socket->fd(), *info.requirepeer); !r) return fail(r.error());
@@ -346,11 +350,12 @@ OpenResult open_endpoint(const ConnectionBuilder& b, const Endpoint& ep, Encrypt
     auto ctx = tls::TlsContext::create(*opts);
     if (!ctx) return fail(ctx.error());
     if (!opts->alpn_postgresql)  // only a plain 'N' (tls) lets prefer go on without TLS
-      if (auto r = negotiate_ssl(*impl); !r) return fail(r.error(), r.error().category() == ErrorCategory::tls);
-    if (auto r = impl->transport->start_tls(*ctx); !r)
-      return fail(r.error(), r.error().category() != ErrorCategory::timeout);
+      if (auto r = negotiate_ssl(*impl); !r)
+        return fail(r.error(), r.error().category() == ErrorCategory::tls       ? AttemptStage::ssl_refused
+                               : r.error().category() == ErrorCategory::timeout ? AttemptStage::timeout
+                                                                                : AttemptStage::ssl_answer);
+    if (auto r = impl->transport->start_tls(*ctx); !r) return fail(r.error(), AttemptStage::tls_handshake);
   }
-  const bool retry_plain_on_server_error = encryption == Encryption::tls;
 
   StartupOptions so;
   so.user = info.user.value_or("");
@@ -386,8 +391,7 @@ OpenResult open_endpoint(const ConnectionBuilder& b, const Endpoint& ep, Encrypt
     auto frame = impl->recv();
     if (!frame) return fail(frame.error());
     auto st = machine.on_frame(*frame, impl->send_buffer);
-    if (!st)
-      return fail(st.error(), retry_plain_on_server_error && st.error().category() == ErrorCategory::server);
+    if (!st) return fail(st.error());
     if (auto r = impl->flush(); !r) return fail(r.error());
     if (*st == StartupMachine::Status::ready) break;
   }
@@ -407,30 +411,33 @@ OpenResult open_endpoint(const ConnectionBuilder& b, const Endpoint& ep, Encrypt
   impl->session = machine.take_session();
   notices.insert(notices.end(), impl->session.notices.begin(), impl->session.notices.end());
   impl->session.notices = std::move(notices);
+  impl->started = true;
   return impl;
 }
 
-bool is_on(const SessionInfo& s, std::string_view name) {
-  auto it = s.parameters.find(name);
-  return it != s.parameters.end() && it->second == "on";
-}
-
-// target_session_attrs, from the parameters Postgres 14+ reports at start-up.
-bool session_matches(const SessionInfo& s, TargetSessionAttrs want) {
-  const bool standby = is_on(s, "in_hot_standby");
-  const bool read_only = standby || is_on(s, "default_transaction_read_only");
-  switch (want) {
-    case TargetSessionAttrs::any: return true;
-    case TargetSessionAttrs::read_write: return !read_only;
-    case TargetSessionAttrs::read_only: return read_only;
-    case TargetSessionAttrs::primary: return !standby;
-    case TargetSessionAttrs::standby:
-    case TargetSessionAttrs::prefer_standby: return standby;
-  }
-  return true;
+std::string describe(const Endpoint& ep) {
+  return ep.kind == EndpointKind::unix_socket ? ep.unix_socket_path()
+                                              : std::string(ep.address()) + ":" + std::to_string(ep.port);
 }
 
 }  // namespace
+
+// Whether an open session fits target_session_attrs: from what the server reported, else (a
+// server older than 14) from the query libpq runs. nullopt with `failure` set when the query
+// failed (as libpq, the address is then given up).
+std::optional<bool> PgConnection::fits_target(TargetSessionAttrs want, std::optional<Error>& failure) {
+  if (auto known = session_matches(impl_->session, want)) return known;
+  auto answer = simple_query(target_session_query(want));
+  if (!answer) {
+    failure = answer.error();
+    return std::nullopt;
+  }
+  if (answer->rows.size() != 1 || answer->rows[0].size() != 1 || !answer->rows[0][0]) {
+    failure = Error(ErrorCategory::protocol, "unexpected answer to \"" + std::string(target_session_query(want)) + "\"");
+    return std::nullopt;
+  }
+  return target_session_answer_matches(want, *answer->rows[0][0]);
+}
 
 Result<PgConnection> PgConnection::connect(const ConnectionBuilder& builder) {
   const Environment& env = process_environment();
@@ -438,40 +445,39 @@ Result<PgConnection> PgConnection::connect(const ConnectionBuilder& builder) {
   auto endpoints = make_endpoints(info, std::random_device{}());
   if (!endpoints) return std::unexpected(endpoints.error());
   const SslMode mode = info.sslmode.value_or(SslMode::prefer);
-  const TargetSessionAttrs want = info.target_session_attrs.value_or(TargetSessionAttrs::any);
-  std::optional<Error> last;
-  std::unique_ptr<Impl> fallback;  // prefer-standby: a non-standby to use if no standby is found
+  const TargetSessionAttrs target = info.target_session_attrs.value_or(TargetSessionAttrs::any);
+  AttemptLog log;
 
-  for (const Endpoint& ep : *endpoints) {
-    // libpq never asks for TLS over a Unix socket: the kernel already protects it.
-    std::vector<Encryption> attempts;
-    if (ep.kind == EndpointKind::unix_socket || mode == SslMode::disable) attempts = {Encryption::none};
-    else if (mode == SslMode::allow) attempts = {Encryption::none, Encryption::tls};
-    else if (mode == SslMode::prefer) attempts = {Encryption::tls, Encryption::none};
-    else attempts = {Encryption::tls};
-
-    for (Encryption enc : attempts) {
-      auto impl = open_endpoint(builder, ep, enc, env);
-      if (!impl) {
-        last = impl.error().error;
-        // As libpq: prefer retries without TLS after a failed handshake or a server error;
-        // allow retries with TLS only when the server refused the plain session (pg_hba hostssl).
-        if (mode == SslMode::prefer && enc == Encryption::tls && impl.error().retry_plain) continue;
-        if (mode == SslMode::allow && enc == Encryption::none && impl.error().error.category() == ErrorCategory::server)
-          continue;
-        break;
+  // prefer-standby, as libpq: a first pass looks for a standby; if there is none, a second pass
+  // takes any server.
+  const int passes = target == TargetSessionAttrs::prefer_standby ? 2 : 1;
+  for (int pass = 0; pass < passes; ++pass) {
+    const TargetSessionAttrs want = pass == 0 ? target : TargetSessionAttrs::any;
+    for (const Endpoint& ep : *endpoints) {
+      const EncryptionPlan plan = encryption_plan(mode, ep.kind);
+      for (std::size_t step = 0; step < plan.count; ++step) {
+        auto impl = open_endpoint(builder, ep, plan.steps[step], env);
+        OpenFailure failure{Error(ErrorCategory::config, ""), AttemptStage::startup};
+        if (impl) {
+          PgConnection conn(std::move(*impl));
+          std::optional<Error> check_error;
+          const auto fits = conn.fits_target(want, check_error);
+          if (fits == true) return conn;
+          failure = fits ? OpenFailure{target_mismatch_error(conn.endpoint_description(), want),
+                                       AttemptStage::target_mismatch}
+                         : OpenFailure{*check_error, AttemptStage::target_check};
+        } else {
+          failure = std::move(impl.error());
+        }
+        log.add(describe(ep), failure.error);
+        const NextAttempt next = after_failed_attempt(plan, step, mode, failure.stage, failure.error);
+        if (next == NextAttempt::give_up) return std::unexpected(log.final_error());
+        if (next != NextAttempt::other_encryption) break;  // one socket per host here: next host
       }
-      if (!session_matches((*impl)->session, want)) {
-        if (want == TargetSessionAttrs::prefer_standby && !fallback) fallback = std::move(*impl);
-        last = Error(ErrorCategory::config, "server at " + (*impl)->endpoint + " does not match target_session_attrs=" +
-                                                std::string(to_string(want)));
-        break;
-      }
-      return PgConnection(std::move(*impl));
     }
   }
-  if (fallback) return PgConnection(std::move(fallback));
-  return std::unexpected(last.value_or(Error(ErrorCategory::config, "no host to connect to")));
+  if (log.empty()) return make_error(ErrorCategory::config, "no host to connect to");
+  return std::unexpected(log.final_error());
 }
 
 Result<PgConnection> PgConnection::connect(std::string_view conninfo) {

@@ -23,6 +23,7 @@
 #include <random>
 #include <string>
 
+#include "pgstream/client/connect_plan.hpp"
 #include "pgstream/client/peer_credentials.hpp"
 #include "pgstream/client/pgpass.hpp"
 #include "pgstream/client/tls_config.hpp"
@@ -62,7 +63,14 @@ enum Op : std::uint8_t {
   op_cancel_close,
 };
 
-enum class Phase : std::uint8_t { idle, connecting, ssl_answer, tls_handshake, startup, ready, closed };
+// checking: start-up is over and a query asks the server whether it fits target_session_attrs.
+enum class Phase : std::uint8_t { idle, connecting, ssl_answer, tls_handshake, startup, checking, ready, closed };
+
+// Between connecting and ready: a failure here is a failed attempt (see fail_attempt).
+bool starting(Phase p) noexcept {
+  return p == Phase::connecting || p == Phase::ssl_answer || p == Phase::tls_handshake || p == Phase::startup ||
+         p == Phase::checking;
+}
 
 struct PendingRequest {
   RequestHandler* handler = nullptr;
@@ -88,6 +96,16 @@ struct ConnectionImpl final : Connection {
   unsigned ops_in_flight = 0;
   bool want_tls = false;
   bool tls_optional = false;  // sslmode=prefer: go on without TLS when the server says 'N'
+  // The attempts of one connect, as libpq makes them (connect_plan.hpp): per address, the
+  // encryption choices of `plan` from `plan_step` (plan.count: the address is done).
+  client::EncryptionPlan plan;
+  std::size_t plan_step = 0;
+  client::AttemptLog attempts;
+  bool second_pass = false;       // prefer-standby found no standby: any server will do now
+  bool restart_pending = false;   // the next attempt waits until the last one's operations end
+  bool restart_may_reconnect = false;
+  std::optional<std::string> check_value;  // the answer to the target_session_attrs query
+  std::optional<Error> check_error;
 
   // Send: two halves of registered memory; `filling` takes new messages while the other is sent.
   std::byte* memory = nullptr;
@@ -173,25 +191,74 @@ struct Reactor::Impl {
 
   // ---- opening ----
 
+  static client::SslMode sslmode(const ConnectionImpl& c) {
+    return c.builder.info().sslmode.value_or(client::SslMode::prefer);
+  }
+  static client::TargetSessionAttrs target(const ConnectionImpl& c) {
+    if (c.second_pass) return client::TargetSessionAttrs::any;
+    return c.builder.info().target_session_attrs.value_or(client::TargetSessionAttrs::any);
+  }
+  static std::string describe(const client::Endpoint& ep) {
+    return ep.kind == client::EndpointKind::unix_socket ? ep.unix_socket_path()
+                                                        : std::string(ep.address()) + ":" + std::to_string(ep.port);
+  }
+  // The attempt in progress, for messages: "host (address:port)", or the address alone.
+  static std::string describe_attempt(const ConnectionImpl& c) {
+    std::string addr = c.connected_address.to_string();
+    const client::Endpoint& ep = c.endpoints[std::min(c.endpoint_index, c.endpoints.size() - 1)];
+    if (ep.kind == client::EndpointKind::tcp && !ep.host.empty() && !addr.starts_with(ep.host))
+      return ep.host + " (" + addr + ")";
+    return addr;
+  }
+
+  // Starts the next attempt: the current address with its next encryption choice, else the next
+  // address, else the next host (and with prefer-standby, a second pass taking any server). When
+  // there is nothing left, the error names every attempt made.
   Result<void> start_connect(ConnectionImpl& c) {
-    while (c.endpoint_index < c.endpoints.size()) {
+    for (;;) {
+      if (c.endpoint_index >= c.endpoints.size()) {
+        if (!c.second_pass && target(c) == client::TargetSessionAttrs::prefer_standby && !c.attempts.empty()) {
+          c.second_pass = true;
+          c.endpoint_index = 0;
+          c.addresses.clear();
+          continue;
+        }
+        if (!c.attempts.empty()) return std::unexpected(c.attempts.final_error());
+        return make_error(ErrorCategory::io, "no address to connect to");
+      }
       const client::Endpoint& ep = c.endpoints[c.endpoint_index];
       if (c.addresses.empty()) {
         auto addrs = ep.kind == client::EndpointKind::unix_socket ? client::resolve(ep.host, "", ep.port)
                                                                   : client::resolve(ep.host, ep.hostaddr, ep.port);
-        if (!addrs) {
+        if (!addrs || addrs->empty()) {
+          c.attempts.add(describe(ep), addrs ? Error(ErrorCategory::io, "no address to connect to") : addrs.error());
           ++c.endpoint_index;
-          if (c.endpoint_index >= c.endpoints.size()) return std::unexpected(addrs.error());
           continue;
         }
         c.addresses = std::move(*addrs);
+        // load_balance_hosts=random shuffles the addresses of one host name too, as libpq 16.
+        if (c.builder.info().load_balance_hosts == client::LoadBalanceHosts::random && c.addresses.size() > 1)
+          std::shuffle(c.addresses.begin(), c.addresses.end(), std::mt19937_64(std::random_device{}()));
         c.address_index = 0;
+        c.plan = client::encryption_plan(sslmode(c), ep.kind);
+        c.plan_step = 0;
+      }
+      if (c.plan_step >= c.plan.count) {  // this address is done
+        ++c.address_index;
+        c.plan_step = 0;
       }
       if (c.address_index >= c.addresses.size()) {
         c.addresses.clear();
         ++c.endpoint_index;
         continue;
       }
+      return connect_current(c);
+    }
+  }
+
+  // Connects to addresses[address_index] for the encryption choice plan.steps[plan_step].
+  Result<void> connect_current(ConnectionImpl& c) {
+    {
       const client::SocketAddress& a = c.addresses[c.address_index];
       c.fd = ::socket(a.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (c.fd < 0) return make_error(ErrorCategory::io, std::string("socket: ") + std::strerror(errno));
@@ -206,9 +273,9 @@ struct Reactor::Impl {
         if (info.tcp_user_timeout.value_or(0) > 0) user_timeout = std::chrono::milliseconds(*info.tcp_user_timeout);
         if (auto r = client::apply_tcp_options(c.fd, ka, user_timeout); !r) return r;
       }
-      const auto sslmode = info.sslmode.value_or(client::SslMode::prefer);
-      c.want_tls = a.family() != AF_UNIX && sslmode != client::SslMode::disable && sslmode != client::SslMode::allow;
-      c.tls_optional = sslmode == client::SslMode::prefer;
+      c.want_tls = c.plan.steps[c.plan_step] == client::Encryption::tls;
+      // prefer's TLS step: a server that answers 'N' gets the plain step on the same socket.
+      c.tls_optional = c.want_tls && sslmode(c) == client::SslMode::prefer && c.plan_step + 1 < c.plan.count;
       c.connected_address = a;
       c.phase = Phase::connecting;
       c.set_state(Connection::State::connecting);
@@ -216,7 +283,7 @@ struct Reactor::Impl {
       io_uring_prep_connect(sqe, c.fd, reinterpret_cast<const sockaddr*>(&c.connected_address.storage),
                             c.connected_address.length);
       // The builder's exact value (or the string's, at least 2 s as in libpq): the same bound as
-      // the blocking client's, for the connect and for the whole start-up after it.
+      // the blocking client's, per attempt, for the connect and for the whole start-up after it.
       const auto timeout = c.builder.effective_connect_timeout();
       c.startup_deadline = Clock::time_point::max();
       if (timeout) {
@@ -233,20 +300,40 @@ struct Reactor::Impl {
       }
       return {};
     }
-    return make_error(ErrorCategory::io, "no address to connect to");
+  }
+
+  // One attempt failed at `stage`: as libpq, retry the same address with the other encryption
+  // choice, or go on to the next address or host, or give up with an error naming every attempt.
+  // The next attempt starts once the kernel is done with this one's buffers (try_reconnects).
+  void fail_attempt(ConnectionImpl& c, const Error& error, client::AttemptStage stage, bool may_reconnect) {
+    if (!starting(c.phase)) return fail(c, error, may_reconnect);  // a session that was ready dies
+    const auto next = client::after_failed_attempt(c.plan, c.plan_step, sslmode(c), stage, error);
+    if (next == client::NextAttempt::give_up) return fail(c, error, may_reconnect);
+    c.attempts.add(describe_attempt(c), error);
+    close_socket(c);
+    reset_attempt(c);
+    switch (next) {
+      case client::NextAttempt::other_encryption: ++c.plan_step; break;
+      case client::NextAttempt::next_address: c.plan_step = c.plan.count; break;
+      case client::NextAttempt::next_host:
+        c.addresses.clear();
+        ++c.endpoint_index;
+        break;
+      case client::NextAttempt::give_up: break;
+    }
+    c.phase = Phase::idle;
+    c.startup_deadline = Clock::time_point::max();
+    c.restart_pending = true;
+    c.restart_may_reconnect = may_reconnect;
   }
 
   void on_connect(ConnectionImpl& c, int res) {
     if (res < 0) {
-      ::close(c.fd);
-      c.fd = -1;
       const std::string where = c.connected_address.to_string();
-      ++c.address_index;
       Error err = res == -ECANCELED
                       ? Error(ErrorCategory::timeout, "connection to " + where + " timed out (connect_timeout)")
                       : Error(ErrorCategory::io, "connection to " + where + " failed: " + std::strerror(-res));
-      if (auto r = start_connect(c); !r) fail(c, err, true);
-      return;
+      return fail_attempt(c, err, client::AttemptStage::connect, true);
     }
     // The scan of start-up deadlines may have skipped this one while the connect was in flight.
     next_startup_deadline = std::min(next_startup_deadline, c.startup_deadline);
@@ -258,7 +345,7 @@ struct Reactor::Impl {
     if (c.want_tls && info.sslnegotiation == client::SslNegotiation::direct) {
       // TLS first, no SSLRequest: the session checks that the server chose ALPN "postgresql".
       c.set_state(Connection::State::negotiating_tls);
-      if (auto r = begin_tls(c); !r) return fail(c, r.error(), false);
+      if (auto r = begin_tls(c); !r) return fail_attempt(c, r.error(), client::AttemptStage::tls_handshake, false);
     } else if (c.want_tls) {
       fe::ssl_request(c.control_pending);
       c.phase = Phase::ssl_answer;
@@ -386,7 +473,8 @@ struct Reactor::Impl {
     if (c.phase == Phase::closed) return;
     if (res < 0) {
       if (res == -EPIPE) clear_pending_sigpipe();
-      return fail(c, Error(ErrorCategory::io, std::string("could not send data to server: ") + std::strerror(-res)), true);
+      return fail_attempt(c, Error(ErrorCategory::io, std::string("could not send data to server: ") + std::strerror(-res)),
+                          io_stage(c), true);
     }
     c.send_done += static_cast<std::size_t>(res);
     const auto kind = c.send_kind;
@@ -432,16 +520,17 @@ struct Reactor::Impl {
     c.recv_in_flight = false;
     if (c.phase == Phase::closed) return;
     if (res <= 0) {
-      return fail(c, res == 0 ? Error(ErrorCategory::io, "server closed the connection unexpectedly")
-                              : Error(ErrorCategory::io, std::string("could not receive data from server: ") +
-                                                             std::strerror(-res)),
-                  true);
+      return fail_attempt(c, res == 0 ? Error(ErrorCategory::io, "server closed the connection unexpectedly")
+                                      : Error(ErrorCategory::io, std::string("could not receive data from server: ") +
+                                                                     std::strerror(-res)),
+                          io_stage(c), true);
     }
     const auto n = static_cast<std::size_t>(res);
     if (c.tls && c.phase != Phase::ssl_answer) {
       c.tls->feed_ciphertext(std::span(c.tls_in).first(n));
       if (c.phase == Phase::tls_handshake) {
-        if (auto r = advance_handshake(c); !r) return fail(c, r.error(), false);
+        if (auto r = advance_handshake(c); !r)
+          return fail_attempt(c, r.error(), client::AttemptStage::tls_handshake, false);
       }
       if (c.phase != Phase::tls_handshake && !drain_tls(c)) return;
     } else {
@@ -537,7 +626,7 @@ struct Reactor::Impl {
       case S::accepted: {
         c.ring.consume(answer.consumed);
         if (auto r = begin_tls(c); !r) {
-          fail(c, r.error(), false);
+          fail_attempt(c, r.error(), client::AttemptStage::tls_handshake, false);
           return false;
         }
         return true;
@@ -545,9 +634,11 @@ struct Reactor::Impl {
       case S::rejected:
         c.ring.consume(answer.consumed);
         if (!c.tls_optional) {
-          fail(c, Error(ErrorCategory::tls, "server does not support SSL, but SSL was required"), false);
+          fail_attempt(c, Error(ErrorCategory::tls, "server does not support SSL, but SSL was required"),
+                       client::AttemptStage::ssl_refused, false);
           return false;
         }
+        ++c.plan_step;  // prefer's plain step, on this socket
         begin_startup(c);
         return true;
       case S::server_error: {
@@ -564,9 +655,10 @@ struct Reactor::Impl {
 
   void dispatch(ConnectionImpl& c, const protocol::Frame& f) {
     if (silent) return;
+    if (c.phase == Phase::checking) return dispatch_check(c, f);
     if (c.phase == Phase::startup) {
       auto st = c.startup->on_frame(f, c.control_pending);
-      if (!st) return fail(c, st.error(), false);
+      if (!st) return fail_attempt(c, st.error(), client::AttemptStage::startup, false);
       if (*st == client::StartupMachine::Status::ready) {
         // sslcertmode=require: refused once the server accepts us without having asked for (or
         // received) a client certificate, as by the blocking connection and libpq.
@@ -580,12 +672,21 @@ struct Reactor::Impl {
         }
         c.set_session(c.startup->take_session());
         c.startup.reset();
-        c.phase = Phase::ready;
-        c.set_transaction_status('I');
-        c.set_state(Connection::State::ready);
-        c.startup_deadline = Clock::time_point::max();
-        c.reconnect_attempts = 0;
-        if (c.events.on_ready) c.events.on_ready(c);
+        const auto want = target(c);
+        const auto fits = client::session_matches(c.session(), want);
+        if (!fits) {  // a server older than 14: ask it, as libpq
+          c.check_value.reset();
+          c.check_error.reset();
+          if (auto q = fe::query(c.control_pending, client::target_session_query(want)); !q)
+            return fail(c, q.error(), false);
+          c.phase = Phase::checking;
+          mark_dirty(c);
+          return;
+        }
+        if (!*fits)
+          return fail_attempt(c, client::target_mismatch_error(describe_attempt(c), want),
+                              client::AttemptStage::target_mismatch, true);
+        become_ready(c);
       }
       mark_dirty(c);
       return;
@@ -634,11 +735,67 @@ struct Reactor::Impl {
     }
   }
 
+  void become_ready(ConnectionImpl& c) {
+    c.phase = Phase::ready;
+    c.set_transaction_status('I');
+    c.set_state(Connection::State::ready);
+    c.startup_deadline = Clock::time_point::max();
+    c.reconnect_attempts = 0;
+    c.attempts.clear();
+    if (c.events.on_ready) c.events.on_ready(c);
+  }
+
+  // The answer to target_session_query(): one value, then ReadyForQuery.
+  void dispatch_check(ConnectionImpl& c, const protocol::Frame& f) {
+    switch (f.type) {
+      case 'D': {
+        auto row = protocol::DataRow::parse(f);
+        if (!row) {
+          if (!c.check_error) c.check_error = row.error();
+          return;
+        }
+        for (const auto& value : *row) {
+          if (!c.check_value && !value.is_null())
+            c.check_value.emplace(reinterpret_cast<const char*>(value.bytes().data()), value.bytes().size());
+          break;
+        }
+        return;
+      }
+      case 'E': {
+        auto e = protocol::ErrorResponse::parse(f);
+        if (!c.check_error) c.check_error = e ? e->to_error() : e.error();
+        return;
+      }
+      case 'S': {
+        if (auto ps = protocol::ParameterStatus::parse(f)) client::set_parameter(c.session_mut(), ps->name(), ps->value());
+        return;
+      }
+      case 'Z': break;
+      default: return;  // RowDescription, CommandComplete, notices
+    }
+    const auto want = target(c);
+    if (c.check_error || !c.check_value) {
+      Error e = c.check_error ? *c.check_error
+                              : Error(ErrorCategory::protocol, "no answer to \"" +
+                                                                   std::string(client::target_session_query(want)) + "\"");
+      return fail_attempt(c, e, client::AttemptStage::target_check, true);
+    }
+    if (!client::target_session_answer_matches(want, *c.check_value))
+      return fail_attempt(c, client::target_mismatch_error(describe_attempt(c), want),
+                          client::AttemptStage::target_mismatch, true);
+    become_ready(c);
+    mark_dirty(c);
+  }
+
   // ---- failure, reconnect, cancel ----
 
-  void fail(ConnectionImpl& c, const Error& error, bool may_reconnect) {
-    if (c.phase == Phase::closed) return;
-    c.phase = Phase::closed;
+  // The stage an I/O error ends: during the TLS handshake it is a failed handshake (which prefer
+  // retries without TLS), otherwise a failed start-up.
+  static client::AttemptStage io_stage(const ConnectionImpl& c) {
+    return c.phase == Phase::tls_handshake ? client::AttemptStage::tls_handshake : client::AttemptStage::startup;
+  }
+
+  void close_socket(ConnectionImpl& c) {
     ++c.generation;  // completions still in flight for the old socket are now stale
     if (c.fd >= 0) {
       // An SQE still queued names the socket by its number: submitted after the close, it would
@@ -650,12 +807,23 @@ struct Reactor::Impl {
       c.fd = -1;
     }
     c.send_in_flight = c.recv_in_flight = false;
+  }
+
+  void fail(ConnectionImpl& c, const Error& error, bool may_reconnect) {
+    if (c.phase == Phase::closed) return;
+    Error cause = error;
+    if (starting(c.phase)) {  // the last attempt of a connect: name every attempt
+      c.attempts.add(describe_attempt(c), error);
+      cause = c.attempts.final_error();
+    }
+    c.phase = Phase::closed;
+    c.restart_pending = false;
+    close_socket(c);
     auto queue = std::move(c.queue);
     c.queue.clear();
     c.set_in_flight(0);
     // A FATAL the server sent before closing (e.g. 57P01, terminated by an administrator) says
     // more than the reset that follows it: every request in flight gets that.
-    Error cause = error;
     if (!queue.empty() && queue.front().error && queue.front().error->server() &&
         (queue.front().error->server()->severity == "FATAL" || queue.front().error->server()->severity == "PANIC"))
       cause = *queue.front().error;
@@ -675,12 +843,14 @@ struct Reactor::Impl {
     if (c.events.on_closed) c.events.on_closed(c, cause);
   }
 
-  void reset_buffers(ConnectionImpl& c) {
+  // What one attempt leaves behind (the socket is closed already).
+  void reset_attempt(ConnectionImpl& c) {
     c.halves[0].clear();
     c.halves[1].clear();
     c.filling = 0;
     c.set_sink();
     c.sending_half = -1;
+    c.send_kind = ConnectionImpl::SendKind::none;
     c.control_pending.clear();
     c.control_out.clear();
     c.ring.consume(c.ring.size());
@@ -690,15 +860,34 @@ struct Reactor::Impl {
     c.tls.reset();
     c.set_encrypted(false);
     c.startup.reset();
-    c.endpoint_index = 0;
-    c.addresses.clear();
+    c.check_value.reset();
+    c.check_error.reset();
   }
 
+  // A reconnect starts the whole walk over hosts again.
+  void reset_buffers(ConnectionImpl& c) {
+    reset_attempt(c);
+    c.endpoint_index = 0;
+    c.addresses.clear();
+    c.plan_step = 0;
+    c.attempts.clear();
+    c.second_pass = false;
+  }
+
+  // Starts the attempts that waited for the kernel to finish with the previous one's buffers,
+  // and the reconnects whose backoff has passed. By index: on_closed may open connections.
   void try_reconnects(Clock::time_point now) {
-    for (auto& slot : slots) {
-      ConnectionImpl& c = *slot;
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      ConnectionImpl& c = *slots[i];
+      if (c.restart_pending) {
+        if (c.ops_in_flight > 0) continue;
+        c.restart_pending = false;
+        if (auto r = start_connect(c); !r) fail(c, r.error(), c.restart_may_reconnect);
+        continue;
+      }
       if (c.state() != Connection::State::backoff || c.ops_in_flight > 0 || now < c.retry_at) continue;
       reset_buffers(c);
+      c.phase = Phase::idle;
       if (auto r = start_connect(c); !r) fail(c, r.error(), true);
     }
   }
@@ -729,13 +918,13 @@ struct Reactor::Impl {
     for (std::size_t i = 0; i < slots.size(); ++i) {  // by index: on_closed may open connections
       ConnectionImpl& c = *slots[i];
       if (c.startup_deadline == Clock::time_point::max()) continue;
-      const bool starting =
-          c.phase == Phase::ssl_answer || c.phase == Phase::tls_handshake || c.phase == Phase::startup;
-      if (starting && now >= c.startup_deadline) {
+      const bool started = starting(c.phase) && c.phase != Phase::connecting;
+      if (started && now >= c.startup_deadline) {
         c.startup_deadline = Clock::time_point::max();
-        fail(c, Error(ErrorCategory::timeout, "server did not complete start-up within " +
-                                                  std::to_string(c.startup_timeout.count()) + " ms (connect_timeout)"),
-             true);
+        fail_attempt(c, Error(ErrorCategory::timeout, "server did not complete start-up within " +
+                                                          std::to_string(c.startup_timeout.count()) +
+                                                          " ms (connect_timeout)"),
+                     client::AttemptStage::timeout, true);
         continue;
       }
       if (c.phase == Phase::ready || c.phase == Phase::closed) {
@@ -921,10 +1110,12 @@ Result<void> Reactor::run_once(std::chrono::nanoseconds max_wait) {
   auto wait = max_wait;
   const auto next = r.check_deadlines(now);
   if (next != Clock::time_point::max()) wait = std::min(wait, std::chrono::duration_cast<std::chrono::nanoseconds>(next - now));
-  for (auto& slot : r.slots)
+  for (auto& slot : r.slots) {
+    if (slot->restart_pending && slot->ops_in_flight == 0) wait = std::chrono::nanoseconds(0);
     if (slot->state() == Connection::State::backoff)
       wait = std::min(wait, std::max(std::chrono::nanoseconds(0),
                                      std::chrono::duration_cast<std::chrono::nanoseconds>(slot->retry_at - now)));
+  }
   // A floor against spinning, unless the caller asked for less (a rate schedule, a \\sleep).
   wait = std::max(wait, std::min(max_wait, std::chrono::nanoseconds(50'000)));
   wait = std::max(wait, std::chrono::nanoseconds(1'000));

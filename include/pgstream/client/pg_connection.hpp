@@ -124,7 +124,9 @@ class PgConnection {
   [[nodiscard]] std::string tls_version() const;
 
   [[nodiscard]] const SessionInfo& session() const noexcept;
-  [[nodiscard]] std::string_view parameter(std::string_view name) const;  // ParameterStatus value
+  // The server's latest ParameterStatus for `name` (start-up's, updated by any that arrive later,
+  // e.g. after SET application_name); empty when none was reported.
+  [[nodiscard]] std::string_view parameter(std::string_view name) const;
   [[nodiscard]] const std::string& endpoint_description() const noexcept;  // "host:port" or socket path
 
   // Runs `sql` with the simple-query protocol and collects every row as text; the first
@@ -138,6 +140,7 @@ class PgConnection {
 
  private:
   explicit PgConnection(std::unique_ptr<Impl> impl);
+  [[nodiscard]] std::optional<bool> fits_target(TargetSessionAttrs want, std::optional<Error>& failure);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -95,6 +95,9 @@ class Reactor {
   // are only the immediate ones (bad connection string, too many connections); later failures
   // arrive through on_closed. The builder's effective_connect_timeout() bounds each attempt's
   // whole start-up (connect, TLS, authentication, up to ReadyForQuery), as in the blocking client.
+  // Attempts follow libpq as the blocking client does (client/connect_plan.hpp): every host and
+  // address in order (shuffled with load_balance_hosts=random), sslmode prefer/allow retrying the
+  // other encryption choice, target_session_attrs; on_closed's error then names every attempt.
   [[nodiscard]] Result<Connection*> open(const client::ConnectionBuilder& builder, ConnectionEvents events);
 
   // One loop turn: submit everything queued, wait for at least one completion (or the nearest
