@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "insert_chunks.hpp"
+#include "parse_pool.hpp"
 #include "pgstream/load/copy_text.hpp"
 #include "pgstream/load/insert_batch.hpp"
 #include "pgstream/load/line_reader.hpp"
@@ -35,6 +36,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 // Insert mode's send buffer halves: a row's INSERT message must fit in one (COPY streams instead).
 constexpr std::size_t kInsertSendBytes = 1u << 20;
+// A parse block: big enough that handing it to a thread costs nothing per line, small enough that
+// the pool's blocks stay a few MiB.
+constexpr std::size_t kBlockBytes = 1u << 20;
+constexpr std::size_t kBlockLines = 8192;
 namespace fe = protocol::frontend;
 using uring::Connection;
 
@@ -194,7 +199,7 @@ class Loader {
          std::optional<ProgressTable> progress, LoadState state, std::string state_note,
          std::optional<InsertTarget> target)
       : builder_(std::move(builder)), opt_(o), schema_(std::move(schema)), format_(encoding.format),
-        encoder_(schema_, std::move(encoding)),
+        pool_(std::make_unique<ParsePool>(schema_, encoding, o.parse_threads)),
         rejects_(o.rejects_path.empty() ? o.table + ".rejects.jsonl" : o.rejects_path),
         progress_(std::move(progress)), state_(std::move(state)), target_(std::move(target)) {
     if (target_) {
@@ -300,8 +305,8 @@ class Loader {
     }
     report_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     update_times();
-    report_.ignored_keys = encoder_.ignored_keys();
-    report_.ignored_key_count = encoder_.ignored_key_count();
+    report_.ignored_keys = pool_->ignored_keys();
+    report_.ignored_key_count = pool_->ignored_key_count();
     if (rejects_.used()) report_.rejects_path = rejects_.path();
     reactor_->close_all();
     if (fatal_)
@@ -723,24 +728,64 @@ class Loader {
     return false;
   }
 
-  // Reads and encodes lines until a batch is complete (or a time slice is used up).
+  // Reads lines into blocks for the parse pool and places the encoded rows of the blocks that come
+  // back into batches, until enough batches are ready (or a time slice is used up).
   Result<void> produce() {
     const auto slice_end = Clock::now() + std::chrono::milliseconds(2);
-    std::size_t lines = 0;
     while (ready_.size() < 2 * workers_.size() && !report_.stopped && !fatal_) {
+      if (LineBlock* done = pool_->next_done(std::chrono::microseconds(0))) {
+        place_block(*done);
+        pool_->release(done);
+        continue;
+      }
+      if (!reading_done_) {
+        if (LineBlock* block = pool_->acquire()) {
+          auto filled = fill(*block);
+          if (!filled || block->lines.empty()) {
+            pool_->release(block);
+            if (!filled) return filled;
+          } else {
+            block->finish_text();
+            pool_->submit(block);
+          }
+          if (Clock::now() > slice_end) break;
+          continue;
+        }
+      } else if (pool_->pending() == 0) {
+        finish_input();
+        return {};
+      }
+      // Every block is with the pool: wait a little for the oldest (the reactor waits meanwhile).
+      if (LineBlock* done = pool_->next_done(std::chrono::microseconds(500))) {
+        place_block(*done);
+        pool_->release(done);
+      }
+      if (Clock::now() > slice_end) break;
+    }
+    return {};
+  }
+
+  // The end of the input: the open batches go, oldest first, so one connection loads in input
+  // order (of two lines with the same key, the earlier one is loaded and the later one rejected).
+  void finish_input() {
+    input_done_ = true;
+    std::vector<std::unique_ptr<Batch>> rest;
+    for (auto& [sig, b] : groups_)
+      if (!b->rows.empty()) rest.push_back(std::move(b));
+    groups_.clear();
+    std::sort(rest.begin(), rest.end(), [](const auto& x, const auto& y) {
+      return std::pair(x->rows.front().file, x->rows.front().line) < std::pair(y->rows.front().file, y->rows.front().line);
+    });
+    for (auto& b : rest) ready_.push_back(std::move(b));
+  }
+
+  // Lines of one file into `block` (about kBlockBytes); blank lines and lines an earlier run
+  // committed are accounted here and never parsed.
+  Result<void> fill(LineBlock& block) {
+    for (;;) {
       if (!lines_) {
         if (file_index_ >= opt_.files.size()) {
-          input_done_ = true;
-          // Oldest first, so one connection loads in input order (of two lines with the same
-          // key, the earlier one is loaded and the later one rejected).
-          std::vector<std::unique_ptr<Batch>> rest;
-          for (auto& [sig, b] : groups_)
-            if (!b->rows.empty()) rest.push_back(std::move(b));
-          groups_.clear();
-          std::sort(rest.begin(), rest.end(), [](const auto& x, const auto& y) {
-            return std::pair(x->rows.front().file, x->rows.front().line) < std::pair(y->rows.front().file, y->rows.front().line);
-          });
-          for (auto& b : rest) ready_.push_back(std::move(b));
+          reading_done_ = true;
           return {};
         }
         auto in = InputReader::open(opt_.files[file_index_]);
@@ -758,63 +803,70 @@ class Loader {
         lines_.reset();
         input_.reset();
         ++file_index_;
+        if (!block.lines.empty()) return {};  // a block holds lines of one file
         continue;
       }
-      take_line(static_cast<std::uint32_t>(file_names_.size() - 1), **line);
-      if ((++lines & 1023) == 0 && Clock::now() > slice_end) break;
+      const auto file = static_cast<std::uint32_t>(file_names_.size() - 1);
+      const Line& l = **line;
+      if (l.text.find_first_not_of(" \t\r") == std::string_view::npos) {
+        ++report_.lines_read;
+        report_.bytes_read += l.text.size() + 1;
+        ++report_.blank_lines;
+        continue;
+      }
+      if (state_.resumed && state_.done[file].contains(l.number)) {
+        ++report_.lines_read;
+        report_.bytes_read += l.text.size() + 1;
+        ++report_.lines_skipped;  // an earlier run committed it (loaded, or recorded as rejected)
+        continue;
+      }
+      if (block.lines.empty()) block.file = file;
+      block.add_line(l.text, l.number, l.byte_offset);
+      if (block.text.size() >= kBlockBytes || block.lines.size() >= kBlockLines) return {};
     }
-    return {};
   }
 
-  void take_line(std::uint32_t file, const Line& line) {
-    ++report_.lines_read;
-    report_.bytes_read += line.text.size() + 1;
-    if (line.text.find_first_not_of(" \t\r") == std::string_view::npos) {
-      ++report_.blank_lines;
-      return;
+  void place_block(const LineBlock& block) {
+    encode_busy_ += block.encode_seconds;
+    const std::size_t words = pool_->signature_words();
+    for (std::size_t i = 0; i < block.lines.size() && !report_.stopped; ++i) {
+      const ParsedLine& l = block.lines[i];
+      ++report_.lines_read;
+      report_.bytes_read += l.text_size + 1;
+      if (l.reject != UINT32_MAX) {
+        const LineReject& r = block.rejects[l.reject];
+        reject(block.file, l.number, l.offset, r.column, "", r.reason, block.line_text(l));
+        continue;
+      }
+      place_row(block.file, l, std::span(block.signatures).subspan(i * words, words), block.row(l), block.line_text(l));
     }
-    if (state_.resumed && state_.done[file].contains(line.number)) {
-      ++report_.lines_skipped;  // an earlier run committed it (loaded, or recorded as rejected)
-      return;
-    }
-    if (auto rej = encoder_.encode(line.text, line.capacity)) {
-      reject(file, line.number, line.byte_offset, rej->column, "", rej->reason, line.text);
-      return;
-    }
-    bool any = false;
-    for (auto word : encoder_.signature()) any |= word != 0;
-    if (!any) {
-      // COPY cannot express a row of defaults only; such a line is almost always meant for
-      // another table, so it is refused rather than loaded as an empty row.
-      reject(file, line.number, line.byte_offset, "", "", "no key of the line matches a column of " + schema_.qualified_name,
-             line.text);
-      return;
-    }
-    const auto& signature = encoder_.signature();
+  }
+
+  // One encoded line joins the open batch of its key set (and lane).
+  void place_row(std::uint32_t file, const ParsedLine& line, std::span<const std::uint64_t> signature,
+                 std::string_view encoded, std::string_view text) {
     group_key_.assign(signature.begin(), signature.end());
     std::uint32_t statement = 0;
     std::size_t lane = kAnyLane;
     if (target_) {
-      auto index = statement_for(signature);
+      auto index = statement_for(group_key_);
       if (!index) {
         if (!fatal_) fatal_ = index.error();
         return;
       }
       statement = *index;
       const PreparedInsert& st = *statements_[statement];
-      scratch_.clear();
-      encoder_.append_row(scratch_);
-      const std::size_t need = scratch_.size() + InsertChunks::row_overhead(st.statement.columns.size(), st.name.size()) +
+      const std::size_t need = encoded.size() + InsertChunks::row_overhead(st.statement.columns.size(), st.name.size()) +
                                InsertChunks::chunk_overhead(st.statement, st.name.size());
       if (need > kInsertSendBytes) {
-        reject(file, line.number, line.byte_offset, "", "",
-               "the row is " + std::to_string(scratch_.size()) + " bytes encoded, more than --mode insert can send in one "
-               "message (" + std::to_string(kInsertSendBytes - (need - scratch_.size())) + "); --mode copy streams rows of any size",
-               line.text);
+        reject(file, line.number, line.offset, "", "",
+               "the row is " + std::to_string(encoded.size()) + " bytes encoded, more than --mode insert can send in one "
+               "message (" + std::to_string(kInsertSendBytes - (need - encoded.size())) + "); --mode copy streams rows of any size",
+               text);
         return;
       }
       if (lanes_) {
-        const auto hash = tuple_key_hash(scratch_, format_, st.key_positions);
+        const auto hash = tuple_key_hash(encoded, format_, st.key_positions);
         // A row without its whole key takes the column's DEFAULT (or a NULL that never conflicts):
         // any lane will do.
         lane = hash ? static_cast<std::size_t>((*hash ^ (*hash >> 29)) % lanes_) : static_cast<std::size_t>(line.number % lanes_);
@@ -823,7 +875,7 @@ class Loader {
     }
     auto& slot = groups_[group_key_];
     if (!slot) {
-      slot = new_batch(statement, lane);
+      slot = new_batch(statement, lane, signature);
       open_bytes_ += held(*slot);
     }
     Batch& b = *slot;
@@ -832,13 +884,12 @@ class Loader {
     PendingRow row;
     row.file = file;
     row.line = line.number;
-    row.offset = line.byte_offset;
+    row.offset = line.offset;
     row.copy_begin = b.payload.size();
-    if (target_) b.payload += scratch_;
-    else encoder_.append_row(b.payload);
+    b.payload += encoded;
     row.copy_end = b.payload.size();
     row.raw_begin = b.raw.size();
-    b.raw += line.text;
+    b.raw += text;
     row.raw_end = b.raw.size();
     b.live.push_back(b.rows.size());
     b.rows.push_back(row);
@@ -897,7 +948,7 @@ class Loader {
     return index;
   }
 
-  std::unique_ptr<Batch> new_batch(std::uint32_t statement, std::size_t lane) {
+  std::unique_ptr<Batch> new_batch(std::uint32_t statement, std::size_t lane, std::span<const std::uint64_t> sig) {
     std::unique_ptr<Batch> b;
     if (spare_.empty()) {
       b = std::make_unique<Batch>();
@@ -909,7 +960,6 @@ class Loader {
     b->lane = lane;
     if (target_) return b;
     std::string cols;
-    const auto& sig = encoder_.signature();
     for (std::size_t i = 0; i < schema_.columns.size(); ++i) {
       if (!(sig[i / 64] >> (i % 64) & 1)) continue;
       if (!cols.empty()) cols += ", ";
@@ -922,7 +972,9 @@ class Loader {
 
   void update_times() {
     report_.reading_seconds = read_seconds_done_ + (lines_ ? lines_->read_seconds() : 0);
-    report_.encoding_seconds = std::max(0.0, encoding_and_reading_ - report_.reading_seconds);
+    // With parse threads: their average busy time (near the wall time: they are the bottleneck).
+    report_.encoding_seconds = pool_->threads() ? encode_busy_ / pool_->threads()
+                                                : std::max(0.0, encoding_and_reading_ - report_.reading_seconds);
     report_.input_position = position_done_ + (input_ ? input_->source_position() : 0);
   }
 
@@ -938,7 +990,7 @@ class Loader {
   const LoadOptions& opt_;
   TableSchema schema_;
   CopyFormat format_;
-  RowEncoder encoder_;
+  std::unique_ptr<ParsePool> pool_;
   RejectsFile rejects_;
   std::optional<ProgressTable> progress_;  // nullopt: no progress records (see state_note)
   LoadState state_;
@@ -966,6 +1018,8 @@ class Loader {
   std::string error_;
   Clock::time_point last_progress_{};
   double encoding_and_reading_ = 0;
+  double encode_busy_ = 0;            // parse threads' time on the blocks placed so far
+  bool reading_done_ = false;         // every file read into blocks (some may be with the pool)
   std::size_t open_bytes_ = 0;        // memory held by the batches in groups_ (see held())
   double read_seconds_done_ = 0;      // of the files already finished
   std::uint64_t position_done_ = 0;   // their sizes
@@ -1141,6 +1195,13 @@ void Worker::pump() {
 }
 
 }  // namespace
+
+unsigned default_parse_threads() noexcept {
+  // The loading thread reads, places rows into batches and drives the reactor; the rest of the
+  // cores parse (bench/run-load-vs-peers: 1 thread on 2 cores beat 0 and 2).
+  const unsigned cores = std::thread::hardware_concurrency();
+  return std::clamp(cores > 1 ? cores - 1 : 1u, 1u, 8u);
+}
 
 std::size_t default_connections() noexcept {
   return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 2, 8);

@@ -109,3 +109,57 @@ TEST(Load, MissingTableIsAClearError) {
 
 }  // namespace
 }  // namespace pgstream::testing
+
+namespace pgstream::testing {
+namespace {
+
+// Lines parsed on several threads come back in input order: the same rows load and the same lines
+// are rejected, in the same order, whatever the number of parse threads.
+TEST(Load, ParseThreadsKeepTheInputOrder) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = admin();
+  ASSERT_TRUE(conn.simple_query("DROP SCHEMA IF EXISTS load_threads CASCADE; CREATE SCHEMA load_threads;"
+                                "CREATE TABLE load_threads.t(id int PRIMARY KEY, v text, n int)"));
+  TempDir dir;
+  std::string text;
+  for (int i = 1; i <= 60'000; ++i) {
+    if (i % 997 == 0) text += "{\"id\":" + std::to_string(i - 1) + ",\"v\":\"duplicate of the line before\"}\n";
+    else if (i % 1009 == 0) text += "{\"id\":" + std::to_string(i) + ",\"n\":\"not a number\"}\n";
+    else if (i % 4001 == 0) text += "\n";
+    else if (i % 2 == 0) text += "{\"id\":" + std::to_string(i) + ",\"v\":\"even " + std::to_string(i) + "\"}\n";
+    else text += "{\"n\":" + std::to_string(i) + ",\"id\":" + std::to_string(i) + "}\n";  // another key set
+  }
+  const std::string input = write_file(dir.path / "in.jsonl", text);
+  std::string first_rejects, first_rows;
+  for (unsigned threads : {0u, 1u, 4u}) {
+    SCOPED_TRACE("parse threads: " + std::to_string(threads));
+    ASSERT_TRUE(conn.simple_query("TRUNCATE load_threads.t"));
+    load::LoadOptions o;
+    o.files = {input};
+    o.table = "load_threads.t";
+    o.connections = 1;
+    o.parse_threads = threads;
+    o.batch_rows = 3'000;
+    o.rejects_path = (dir.path / ("rejects-" + std::to_string(threads) + ".jsonl")).string();
+    auto report = load::run_load(admin_builder(), o);
+    ASSERT_TRUE(report) << report.error().to_string();
+    EXPECT_EQ(report->lines_read, 60'000u);
+    EXPECT_EQ(report->blank_lines, 14u);
+    EXPECT_EQ(report->rows_rejected, 60u + 59u);
+    EXPECT_EQ(report->rows_loaded + report->rows_rejected + report->blank_lines, report->lines_read);
+    auto rows = conn.simple_query("SELECT count(*), sum(id), sum(n), count(v) FROM load_threads.t");
+    ASSERT_TRUE(rows) << rows.error().to_string();
+    const std::string table = *rows->rows[0][0] + "/" + *rows->rows[0][1] + "/" + *rows->rows[0][2] + "/" + *rows->rows[0][3];
+    const std::string rejects = read_file(o.rejects_path);
+    if (threads == 0) {
+      first_rejects = rejects;
+      first_rows = table;
+      continue;
+    }
+    EXPECT_EQ(table, first_rows);
+    EXPECT_EQ(rejects, first_rejects);
+  }
+}
+
+}  // namespace
+}  // namespace pgstream::testing

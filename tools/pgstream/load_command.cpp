@@ -187,6 +187,10 @@ void add_load_command(CLI::App& app, Action& run) {
   cmd->add_option("-c,--connections", flags->options.connections, "parallel connections (COPY streams)")
       ->default_val(flags->options.connections)
       ->check(CLI::Range(1, 1000));
+  cmd->add_option("--parse-threads", flags->options.parse_threads,
+                  "threads that parse and encode lines (0: the loading thread does it)")
+      ->default_val(flags->options.parse_threads)
+      ->check(CLI::Range(0, 64));
   cmd->add_option("--batch-rows", flags->options.batch_rows, "rows per COPY transaction")
       ->default_val(flags->options.batch_rows)
       ->check(CLI::PositiveNumber);

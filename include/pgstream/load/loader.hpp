@@ -25,6 +25,7 @@ namespace pgstream::load {
 struct LoadReport;
 
 [[nodiscard]] std::size_t default_connections() noexcept;
+[[nodiscard]] unsigned default_parse_threads() noexcept;
 
 struct LoadOptions {
   std::vector<std::string> files;      // "-" = stdin; .gz and .zst are decompressed
@@ -34,6 +35,8 @@ struct LoadOptions {
   // over many connections were worst). One connection per client core, 2 to 8.
   std::size_t connections = default_connections();  // parallel COPY streams
   std::size_t batch_rows = 10'000;     // rows per COPY (one transaction each)
+  // Threads that parse and encode lines (0: the loading thread does it between its other work).
+  unsigned parse_threads = default_parse_threads();
   std::size_t batch_bytes = 8u << 20;  // or this much (encoded rows plus their input lines)
   // Rows waiting in batches that are not full yet (rare key sets fill slowly): past this, the
   // oldest open batches go out as they are, so memory does not grow with the input.
