@@ -14,6 +14,7 @@
 #include <deque>
 #include <memory>
 #include <thread>
+#include <unordered_map>
 
 #include "insert_chunks.hpp"
 #include "parse_pool.hpp"
@@ -68,6 +69,8 @@ struct Batch {
   std::string copy_sql;
   std::uint32_t statement = 0;    // insert mode: index of its InsertStatement
   std::size_t lane = kAnyLane;    // conflict modes: the only worker that may run it
+  std::vector<std::uint64_t> group;       // its key in the loader's open groups, while open
+  std::vector<std::uint64_t> key_hashes;  // conflict modes: the keys of its rows, while open
   std::string payload;  // encoded rows, back to back
   std::string raw;      // their input lines, for the rejects file
   std::vector<PendingRow> rows;
@@ -92,6 +95,8 @@ struct Batch {
     maybe_committed = false;
     lost = 0;
     conflicts = 0;
+    group.clear();
+    key_hashes.clear();
     flush = false;
   }
 };
@@ -305,6 +310,7 @@ class Loader {
     }
     report_.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     update_times();
+    pool_->stop();
     report_.ignored_keys = pool_->ignored_keys();
     report_.ignored_key_count = pool_->ignored_key_count();
     if (rejects_.used()) report_.rejects_path = rejects_.path();
@@ -369,7 +375,7 @@ class Loader {
       return release(w);
     }
     // Two batches waiting on each other's row locks (conflict modes) is not the rows' fault.
-    if ((e.sqlstate() == "40P01" || e.sqlstate() == "40001") && ++b.conflicts <= 20) {
+    if ((e.sqlstate() == "40P01" || e.sqlstate() == "40001") && ++b.conflicts <= 20 && !stopping()) {
       ++report_.retries;
       return start(w);
     }
@@ -583,6 +589,7 @@ class Loader {
       report_.interrupted = true;
       report_.stop_reason = "interrupted: the batches in flight were committed";
       groups_.clear();
+      open_keys_.clear();
     }
     if (n >= 2 && !report_.aborted) {
       report_.aborted = true;
@@ -742,6 +749,7 @@ class Loader {
         if (LineBlock* block = pool_->acquire()) {
           auto filled = fill(*block);
           if (!filled || block->lines.empty()) {
+            account_unparsed(block->pending_blank, block->pending_skipped, block->pending_bytes);
             pool_->release(block);
             if (!filled) return filled;
           } else {
@@ -773,6 +781,7 @@ class Loader {
     for (auto& [sig, b] : groups_)
       if (!b->rows.empty()) rest.push_back(std::move(b));
     groups_.clear();
+    open_keys_.clear();
     std::sort(rest.begin(), rest.end(), [](const auto& x, const auto& y) {
       return std::pair(x->rows.front().file, x->rows.front().line) < std::pair(y->rows.front().file, y->rows.front().line);
     });
@@ -808,16 +817,14 @@ class Loader {
       }
       const auto file = static_cast<std::uint32_t>(file_names_.size() - 1);
       const Line& l = **line;
+      // Blank lines, and lines an earlier run committed (loaded, or recorded as rejected), are
+      // accounted with the next line of the block (or the block's end).
       if (l.text.find_first_not_of(" \t\r") == std::string_view::npos) {
-        ++report_.lines_read;
-        report_.bytes_read += l.text.size() + 1;
-        ++report_.blank_lines;
+        block.add_unparsed(l.text.size() + 1, true);
         continue;
       }
       if (state_.resumed && state_.done[file].contains(l.number)) {
-        ++report_.lines_read;
-        report_.bytes_read += l.text.size() + 1;
-        ++report_.lines_skipped;  // an earlier run committed it (loaded, or recorded as rejected)
+        block.add_unparsed(l.text.size() + 1, false);
         continue;
       }
       if (block.lines.empty()) block.file = file;
@@ -826,11 +833,19 @@ class Loader {
     }
   }
 
+  void account_unparsed(std::uint64_t blank, std::uint64_t skipped, std::uint64_t bytes) {
+    report_.lines_read += blank + skipped;
+    report_.blank_lines += blank;
+    report_.lines_skipped += skipped;
+    report_.bytes_read += bytes;
+  }
+
   void place_block(const LineBlock& block) {
     encode_busy_ += block.encode_seconds;
     const std::size_t words = pool_->signature_words();
     for (std::size_t i = 0; i < block.lines.size() && !report_.stopped; ++i) {
       const ParsedLine& l = block.lines[i];
+      account_unparsed(l.blank_before, l.skipped_before, l.bytes_before);
       ++report_.lines_read;
       report_.bytes_read += l.text_size + 1;
       if (l.reject != UINT32_MAX) {
@@ -840,6 +855,7 @@ class Loader {
       }
       place_row(block.file, l, std::span(block.signatures).subspan(i * words, words), block.row(l), block.line_text(l));
     }
+    if (!report_.stopped) account_unparsed(block.pending_blank, block.pending_skipped, block.pending_bytes);
   }
 
   // One encoded line joins the open batch of its key set (and lane).
@@ -848,6 +864,7 @@ class Loader {
     group_key_.assign(signature.begin(), signature.end());
     std::uint32_t statement = 0;
     std::size_t lane = kAnyLane;
+    std::optional<std::uint64_t> key_hash;
     if (target_) {
       auto index = statement_for(group_key_);
       if (!index) {
@@ -866,19 +883,32 @@ class Loader {
         return;
       }
       if (lanes_) {
-        const auto hash = tuple_key_hash(encoded, format_, st.key_positions);
+        key_hash = tuple_key_hash(encoded, format_, st.key_positions);
         // A row without its whole key takes the column's DEFAULT (or a NULL that never conflicts):
         // any lane will do.
-        lane = hash ? static_cast<std::size_t>((*hash ^ (*hash >> 29)) % lanes_) : static_cast<std::size_t>(line.number % lanes_);
+        lane = key_hash ? static_cast<std::size_t>((*key_hash ^ (*key_hash >> 29)) % lanes_)
+                        : static_cast<std::size_t>(line.number % lanes_);
         group_key_.push_back(lane);
       }
     }
-    auto& slot = groups_[group_key_];
-    if (!slot) {
-      slot = new_batch(statement, lane, signature);
-      open_bytes_ += held(*slot);
+    auto group = groups_.find(group_key_);
+    if (key_hash) {
+      // The key's earlier row waits in an open batch of another key set: that batch goes first, so
+      // the rows of one key reach the server in input order whatever columns each line has.
+      const auto earlier = open_keys_.find(*key_hash);
+      if (earlier != open_keys_.end() && (group == groups_.end() || earlier->second != group->second.get()))
+        close_group(groups_.find(earlier->second->group));
     }
-    Batch& b = *slot;
+    if (group == groups_.end()) {
+      group = groups_.emplace(group_key_, new_batch(statement, lane, signature)).first;
+      group->second->group = group_key_;
+      open_bytes_ += held(*group->second);
+    }
+    Batch& b = *group->second;
+    if (key_hash) {
+      open_keys_[*key_hash] = &b;
+      b.key_hashes.push_back(*key_hash);
+    }
     const std::size_t held_before = held(b);
     if (b.rows.empty() || b.rows.back().file != file || b.rows.back().line + 1 != line.number) ++b.runs;
     PendingRow row;
@@ -895,12 +925,20 @@ class Loader {
     b.rows.push_back(row);
     open_bytes_ += held(b) - held_before;
     // Interleaved key sets make many runs of lines: the batch's progress record stays small.
-    if (b.rows.size() >= opt_.batch_rows || b.payload.size() + b.raw.size() >= opt_.batch_bytes || b.runs >= 4000) {
-      open_bytes_ -= held(b);
-      ready_.push_back(std::move(slot));
-      groups_.erase(group_key_);
-    }
+    if (b.rows.size() >= opt_.batch_rows || b.payload.size() + b.raw.size() >= opt_.batch_bytes || b.runs >= 4000)
+      close_group(group);
     if (open_bytes_ > opt_.open_batch_bytes) flush_oldest_groups();
+  }
+
+  // An open batch stops taking rows and queues to be sent.
+  void close_group(std::map<std::vector<std::uint64_t>, std::unique_ptr<Batch>>::iterator it) {
+    Batch& b = *it->second;
+    open_bytes_ -= held(b);
+    for (auto h : b.key_hashes)
+      if (auto k = open_keys_.find(h); k != open_keys_.end() && k->second == &b) open_keys_.erase(k);
+    b.key_hashes.clear();
+    ready_.push_back(std::move(it->second));
+    groups_.erase(it);
   }
 
   // Memory a batch holds: what its buffers reserved, not only what they use (a batch reused from
@@ -918,10 +956,7 @@ class Loader {
     std::sort(order.begin(), order.end());
     for (const auto& [first, sig] : order) {
       if (open_bytes_ <= opt_.open_batch_bytes / 2) break;
-      auto it = groups_.find(*sig);
-      open_bytes_ -= held(*it->second);
-      ready_.push_back(std::move(it->second));
-      groups_.erase(it);
+      close_group(groups_.find(*sig));
     }
   }
 
@@ -1000,6 +1035,8 @@ class Loader {
   std::size_t lanes_ = 0;                 // conflict modes: batches of lane i run on worker i only
   std::string scratch_;                   // insert mode: the row, before its batch is known
   std::vector<std::uint64_t> group_key_;  // signature (+ lane): which open batch a row joins
+  // Conflict modes: the open batch holding the last row of each key (by hash).
+  std::unordered_map<std::uint64_t, Batch*> open_keys_;
   std::int64_t next_batch_ = 1;
   std::deque<RejectedLine> pending_rejects_;  // rejected, not yet recorded by a committed batch
   LoadReport report_;
@@ -1080,7 +1117,6 @@ void Worker::queue_insert() {
       return loader->fail("cannot build an insert batch: " + ok.error().to_string());
   }
   superseded = st.statement.mode == InsertMode::update ? chunks.dedupe() : 0;
-  if (prepared.size() <= batch->statement) prepared.resize(batch->statement + 1, 0);
   inserting = true;
   copy_queued = true;
   parse_sent = false;
@@ -1090,6 +1126,8 @@ void Worker::queue_insert() {
 // Chunks go out while they fit; the COMMIT follows the last one at once (pipelined).
 void Worker::pump_insert() {
   const PreparedInsert& st = loader->statement(batch->statement);
+  // (A reconnect clears it: a new session has no prepared statements.)
+  if (prepared.size() <= batch->statement) prepared.resize(batch->statement + 1, 0);
   while (!trailer_sent) {
     if (!conn->has_request_room()) return conn->notify_when_writable();
     auto& sink = conn->sink();
@@ -1125,7 +1163,10 @@ void Worker::on_complete(Connection& c, Result<void> outcome) {
     // A Parse that failed left no statement behind.
     if (parse_sent && !chunks.parse_confirmed()) {
       prepared[batch->statement] = 0;
-      statement_refused = true;
+      // Classes 42 (syntax, access, e.g. a GENERATED ALWAYS column) and 0A (not supported) are the
+      // statement's fault; a lock timeout or a deadlock while preparing is tried again.
+      const auto st = outcome.error().sqlstate();
+      statement_refused = st.starts_with("42") || st.starts_with("0A");
     }
     if (!copy_outcome) copy_outcome = std::move(outcome);
     if (!trailer_sent) {

