@@ -202,11 +202,12 @@ class Loader {
  public:
   Loader(client::ConnectionBuilder builder, const LoadOptions& o, TableSchema schema, EncoderOptions encoding,
          std::optional<ProgressTable> progress, LoadState state, std::string state_note,
-         std::optional<InsertTarget> target)
+         std::optional<InsertTarget> target, std::optional<client::PgConnection> claim)
       : builder_(std::move(builder)), opt_(o), schema_(std::move(schema)), format_(encoding.format),
         pool_(std::make_unique<ParsePool>(schema_, encoding, o.parse_threads)),
         rejects_(o.rejects_path.empty() ? o.table + ".rejects.jsonl" : o.rejects_path),
-        progress_(std::move(progress)), state_(std::move(state)), target_(std::move(target)) {
+        progress_(std::move(progress)), state_(std::move(state)), target_(std::move(target)),
+        claim_(std::move(claim)) {
     if (target_) {
       target_->schema = &schema_;
       // Conflict modes: one lane per connection, a key always in the same lane (input order).
@@ -478,6 +479,7 @@ class Loader {
   void connection_ready(Worker& w, Connection& c) {
     w.conn = &c;
     if (w.was_ready) ++report_.reconnects;
+    if (w.was_ready) claim_doubtful_ = true;  // what dropped this one may have dropped the claim's
     w.was_ready = true;
     w.failures = 0;
     w.prepared.clear();  // a new session has no prepared statements
@@ -573,7 +575,36 @@ class Loader {
     return {};
   }
 
+  // The claim lives as long as its session: after a server restart or an idle timeout a second run
+  // could claim the load and load its rows again. Checked after any reconnect and every 30 s; a
+  // lost session claims again, and a claim taken by another run meanwhile stops this one.
+  void check_claim() {
+    if (!claim_ || !progress_) return;
+    const auto now = Clock::now();
+    if (now - claim_checked_ < (claim_doubtful_ ? std::chrono::seconds(1) : std::chrono::seconds(30))) return;
+    claim_checked_ = now;
+    if (claim_->simple_query("SELECT 1")) {
+      claim_doubtful_ = false;
+      return;
+    }
+    auto fresh = client::PgConnection::connect(builder_);
+    if (!fresh) {
+      claim_doubtful_ = true;  // the server may be restarting: again in a second
+      return;
+    }
+    if (auto claimed = progress_->claim(*fresh, state_.load_id); !claimed) {
+      if (!fatal_)
+        fatal_ = Error(ErrorCategory::config, "the claim on load " + state_.load_id +
+                                                  " was lost with its connection and another run holds it now: " +
+                                                  claimed.error().message());
+      return;
+    }
+    claim_ = std::move(*fresh);
+    claim_doubtful_ = false;
+  }
+
   void reopen_due() {
+    check_claim();
     const auto now = Clock::now();
     for (auto& w : workers_) {
       if (!w->reopen_at || now < *w->reopen_at) continue;
@@ -1030,6 +1061,9 @@ class Loader {
   std::optional<ProgressTable> progress_;  // nullopt: no progress records (see state_note)
   LoadState state_;
   std::optional<InsertTarget> target_;    // insert mode
+  std::optional<client::PgConnection> claim_;  // holds the load's claim (ProgressTable::claim)
+  Clock::time_point claim_checked_{};
+  bool claim_doubtful_ = false;           // a connection was lost: is the claim's still there?
   std::vector<std::unique_ptr<PreparedInsert>> statements_;
   std::map<std::vector<std::uint64_t>, std::uint32_t> statement_index_;
   std::size_t lanes_ = 0;                 // conflict modes: batches of lane i run on worker i only
@@ -1296,12 +1330,15 @@ Result<LoadReport> run_load(const client::ConnectionBuilder& builder, const Load
     target = std::move(*t);
   }
   // With progress records the set-up connection stays open: it holds the load's claim.
-  if (!progress) conn->close();
+  std::optional<client::PgConnection> claim;
+  if (progress) claim = std::move(*conn);
+  else conn->close();
   // The schema moves into the loader; the options refer to columns by index, which stay valid.
   auto encoding = resolve_encoder_options(*schema, format, options.maps, options.jsonb_column, options.rest_column);
   if (!encoding) return std::unexpected(encoding.error());
   Loader loader(builder, options, std::move(*schema), std::move(*encoding), std::move(progress), std::move(state),
-                std::move(note), std::move(target));
+                std::move(note), std::move(target),
+                std::move(claim));
   return loader.run();
 }
 

@@ -266,8 +266,16 @@ Result<void> ProgressTable::claim(client::PgConnection& conn, const std::string&
     if (!r) return std::unexpected(r.error());
     if (!r->rows.empty() && r->rows[0][0] == "t") return {};
   }
-  return make_error(ErrorCategory::config, "load " + load_id + " is running already (another pgstream load holds it); "
-                                             "wait for it to end, or give this one another --load-id");
+  // Name the holder: a backend left by a client that died without closing its socket holds the
+  // claim until TCP keepalive notices; pg_terminate_backend(pid) frees it at once.
+  auto holders = conn.simple_query("SELECT string_agg(l.pid::text, ', ') FROM pg_locks l WHERE l.locktype = 'advisory' "
+                                   "AND l.objsubid = 1 AND l.granted AND ((l.classid::int8 << 32) | l.objid::int8) = "
+                                   "hashtextextended(" + quote_literal("pgstream load " + schema_ + " ") + " || " +
+                                   quote_literal(load_id) + ", 0)");
+  std::string who = "another pgstream load holds it";
+  if (holders && !holders->rows.empty() && holders->rows[0][0]) who = "server process " + *holders->rows[0][0] + " holds it";
+  return make_error(ErrorCategory::config, "load " + load_id + " is running already (" + who +
+                                               "); wait for it to end, or give this one another --load-id");
 }
 
 Result<void> ProgressTable::finish(client::PgConnection& conn, const std::string& load_id) const {

@@ -295,6 +295,10 @@ TEST(LoadExactlyOnce, ASecondRunOfARunningLoadIsRefused) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().category(), ErrorCategory::config);
   EXPECT_NE(refused.error().message().find("running already"), std::string::npos) << refused.error().to_string();
+  auto pid = first.simple_query("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid) << pid.error().to_string();
+  EXPECT_NE(refused.error().message().find("server process " + *pid->rows[0][0]), std::string::npos)
+      << refused.error().to_string();
   EXPECT_TRUE(table->claim(second, "eo-other-load"));
   first.close();
   EXPECT_TRUE(table->claim(second, "eo-claim")) << "the claim outlived its session";
