@@ -993,7 +993,13 @@ class Loader {
 
   // Insert mode: the statement for rows with these present columns (made on first use).
   Result<std::uint32_t> statement_for(const std::vector<std::uint64_t>& signature) {
-    if (auto it = statement_index_.find(signature); it != statement_index_.end()) return it->second;
+    // Consecutive lines mostly share their columns: no map lookup for them.
+    if (!statements_.empty() && signature == last_signature_) return last_statement_;
+    if (auto it = statement_index_.find(signature); it != statement_index_.end()) {
+      last_signature_ = signature;
+      last_statement_ = it->second;
+      return it->second;
+    }
     auto made = make_insert_statement(*target_, signature, opt_.insert_shape);
     if (!made) return std::unexpected(made.error());
     auto p = std::make_unique<PreparedInsert>();
@@ -1011,6 +1017,8 @@ class Loader {
     const auto index = static_cast<std::uint32_t>(statements_.size());
     statements_.push_back(std::move(p));
     statement_index_.emplace(signature, index);
+    last_signature_ = signature;
+    last_statement_ = index;
     return index;
   }
 
@@ -1066,6 +1074,8 @@ class Loader {
   bool claim_doubtful_ = false;           // a connection was lost: is the claim's still there?
   std::vector<std::unique_ptr<PreparedInsert>> statements_;
   std::map<std::vector<std::uint64_t>, std::uint32_t> statement_index_;
+  std::vector<std::uint64_t> last_signature_;  // statement_for()'s last answer
+  std::uint32_t last_statement_ = 0;
   std::size_t lanes_ = 0;                 // conflict modes: batches of lane i run on worker i only
   std::string scratch_;                   // insert mode: the row, before its batch is known
   std::vector<std::uint64_t> group_key_;  // signature (+ lane): which open batch a row joins
