@@ -215,7 +215,10 @@ struct StartupMachine::Impl {
         return Status::in_progress;
       }
     }
-    return make_error(ErrorCategory::unsupported, "server requested an authentication method this client does not support");
+    // Authentication::parse refuses the codes this switch lacks; this names any it lets through later.
+    return make_error(ErrorCategory::unsupported,
+                      "server requested " + protocol::auth_request_name(static_cast<std::int32_t>(auth->request())) +
+                          ", an authentication method this client does not support");
   }
 
   // As libpq 18: the server may only lower the version we asked for, to 3.0 or later (3.1 never

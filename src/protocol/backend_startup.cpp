@@ -13,6 +13,25 @@ Result<Authentication> exactly(const Frame& frame, std::size_t size, std::string
 
 }  // namespace
 
+std::string auth_request_name(std::int32_t code) {
+  std::string_view name;
+  switch (code) {
+    case 0: name = "AuthenticationOk"; break;
+    case 2: name = "AuthenticationKerberosV5"; break;
+    case 3: name = "AuthenticationCleartextPassword"; break;
+    case 5: name = "AuthenticationMD5Password"; break;
+    case 6: name = "AuthenticationSCMCredential"; break;
+    case 7: name = "AuthenticationGSS"; break;
+    case 8: name = "AuthenticationGSSContinue"; break;
+    case 9: name = "AuthenticationSSPI"; break;
+    case 10: name = "AuthenticationSASL"; break;
+    case 11: name = "AuthenticationSASLContinue"; break;
+    case 12: name = "AuthenticationSASLFinal"; break;
+    default: return "authentication request code " + std::to_string(code);
+  }
+  return std::string(name) + " (" + std::to_string(code) + ")";
+}
+
 Result<Authentication> Authentication::parse(const Frame& frame) {
   if (frame.type != 'R') return detail::wrong_type("Authentication", frame.type);
   const std::span<const std::byte> b = frame.body;
@@ -54,15 +73,16 @@ Result<Authentication> Authentication::parse(const Frame& frame) {
     }
     case 2:
       return make_error(ErrorCategory::unsupported,
-                        "server requested Kerberos V5 authentication, which PostgreSQL dropped in 9.3; "
-                        "use GSSAPI, SCRAM or another method in pg_hba.conf");
+                        "server requested " + auth_request_name(code) +
+                            ", Kerberos V5 authentication, which PostgreSQL dropped in 9.3; "
+                            "use GSSAPI, SCRAM or another method in pg_hba.conf");
     case 6:
       return make_error(ErrorCategory::unsupported,
-                        "server requested SCM credential authentication, which pgstream does not support; "
-                        "use peer authentication over a Unix socket or another method in pg_hba.conf");
+                        "server requested " + auth_request_name(code) +
+                            ", SCM credential authentication, which pgstream does not support; "
+                            "use peer authentication over a Unix socket or another method in pg_hba.conf");
     default:
-      return make_error(ErrorCategory::unsupported, "server requested authentication method code " +
-                                                        std::to_string(code) +
+      return make_error(ErrorCategory::unsupported, "server requested " + auth_request_name(code) +
                                                         ", which pgstream does not know; change pg_hba.conf");
   }
 }

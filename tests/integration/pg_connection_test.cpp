@@ -1,11 +1,14 @@
 // The blocking connection against the real scratch server: every auth method with the right and
-// the wrong password, TCP and Unix socket, the sslmodes, channel binding, cancel.
+// the wrong password, TCP and Unix socket (trust too), the sslmodes, channel binding, cancel.
 #include "pgstream/client/pg_connection.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <iostream>
 #include <thread>
+#include <tuple>
 
 #include "pgstream/protocol/frontend.hpp"
 #include "support/test_server.hpp"
@@ -24,6 +27,24 @@ std::string tcp_dsn(const std::string& role, const std::string& password, const 
   return dsn + " " + extra;
 }
 
+// The same role over the scratch server's Unix socket (pg_hba has a `local` line for each role).
+// No sslmode: as libpq, a socket connection never tries TLS, so the default (prefer) is plain.
+std::string unix_dsn(const std::string& role, const std::string& password) {
+  const auto& s = *TestServer::instance();
+  std::string dsn = "host=" + s.socket_dir() + " port=" + std::to_string(s.port()) +
+                    " dbname=postgres user=" + s.get("PGSTREAM_TEST_" + role + "_USER");
+  if (!password.empty()) dsn += " password='" + password + "'";
+  return dsn;
+}
+
+enum class Transport { tcp, unix_socket };
+
+void PrintTo(Transport t, std::ostream* os) { *os << (t == Transport::tcp ? "tcp" : "unix socket"); }
+
+std::string dsn_over(Transport t, const std::string& role, const std::string& password) {
+  return t == Transport::tcp ? tcp_dsn(role, password, "sslmode=disable") : unix_dsn(role, password);
+}
+
 std::string password_of(const std::string& role) { return TestServer::instance()->get("PGSTREAM_TEST_" + role + "_PASSWORD"); }
 
 std::string select_one(PgConnection& conn) {
@@ -39,14 +60,15 @@ struct MethodCase {
 
 void PrintTo(const MethodCase& c, std::ostream* os) { *os << c.role; }
 
-class AuthMethod : public ::testing::TestWithParam<MethodCase> {};
+class AuthMethod : public ::testing::TestWithParam<std::tuple<MethodCase, Transport>> {};
 
-TEST_P(AuthMethod, ConnectsWithTheRightPasswordOverTcp) {
+TEST_P(AuthMethod, ConnectsWithTheRightPassword) {
   PGSTREAM_REQUIRE_SERVER();
-  const auto& c = GetParam();
-  auto conn = PgConnection::connect(tcp_dsn(c.role, password_of(c.role), "sslmode=disable"));
+  const auto& [c, transport] = GetParam();
+  auto conn = PgConnection::connect(dsn_over(transport, c.role, password_of(c.role)));
   ASSERT_TRUE(conn) << conn.error().to_string();
   EXPECT_EQ(conn->session().auth, c.expected);
+  EXPECT_FALSE(conn->encrypted());
   EXPECT_EQ(select_one(*conn), "42");
   EXPECT_FALSE(conn->parameter("server_version").empty());
   EXPECT_NE(conn->session().backend_pid, 0);
@@ -55,8 +77,8 @@ TEST_P(AuthMethod, ConnectsWithTheRightPasswordOverTcp) {
 
 TEST_P(AuthMethod, RefusesTheWrongPasswordWith28P01) {
   PGSTREAM_REQUIRE_SERVER();
-  const auto& c = GetParam();
-  auto conn = PgConnection::connect(tcp_dsn(c.role, "not-the-password", "sslmode=disable"));
+  const auto& [c, transport] = GetParam();
+  auto conn = PgConnection::connect(dsn_over(transport, c.role, "not-the-password"));
   ASSERT_FALSE(conn);
   EXPECT_EQ(conn.error().category(), ErrorCategory::server);
   EXPECT_EQ(conn.error().sqlstate(), "28P01") << conn.error().to_string();
@@ -64,29 +86,29 @@ TEST_P(AuthMethod, RefusesTheWrongPasswordWith28P01) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Scratch, AuthMethod,
-                         ::testing::Values(MethodCase{"PASSWORD", AuthOutcome::cleartext},
-                                           MethodCase{"MD5", AuthOutcome::md5},
-                                           MethodCase{"SCRAM", AuthOutcome::scram_sha_256}),
-                         [](const auto& param_info) { return std::string(param_info.param.role); });
+                         ::testing::Combine(::testing::Values(MethodCase{"PASSWORD", AuthOutcome::cleartext},
+                                                              MethodCase{"MD5", AuthOutcome::md5},
+                                                              MethodCase{"SCRAM", AuthOutcome::scram_sha_256}),
+                                            ::testing::Values(Transport::tcp, Transport::unix_socket)),
+                         [](const auto& param_info) {
+                           return std::string(std::get<0>(param_info.param).role) +
+                                  (std::get<1>(param_info.param) == Transport::tcp ? "_Tcp" : "_UnixSocket");
+                         });
 
-TEST(PgConnection, TrustNeedsNoPassword) {
+class TrustMethod : public ::testing::TestWithParam<Transport> {};
+
+TEST_P(TrustMethod, NeedsNoPassword) {
   PGSTREAM_REQUIRE_SERVER();
-  auto conn = PgConnection::connect(tcp_dsn("TRUST", "", "sslmode=disable"));
+  auto conn = PgConnection::connect(dsn_over(GetParam(), "TRUST", ""));
   ASSERT_TRUE(conn) << conn.error().to_string();
   EXPECT_EQ(conn->session().auth, AuthOutcome::trust);
   EXPECT_EQ(select_one(*conn), "42");
 }
 
-TEST(PgConnection, ConnectsOverTheUnixSocket) {
-  PGSTREAM_REQUIRE_SERVER();
-  const auto& s = *TestServer::instance();
-  auto conn = PgConnection::connect("host=" + s.socket_dir() + " port=" + std::to_string(s.port()) +
-                                    " dbname=postgres user=" + s.get("PGSTREAM_TEST_SCRAM_USER") + " password=" +
-                                    password_of("SCRAM"));
-  ASSERT_TRUE(conn) << conn.error().to_string();
-  EXPECT_FALSE(conn->encrypted());
-  EXPECT_EQ(select_one(*conn), "42");
-}
+INSTANTIATE_TEST_SUITE_P(Scratch, TrustMethod, ::testing::Values(Transport::tcp, Transport::unix_socket),
+                         [](const auto& param_info) {
+                           return std::string(param_info.param == Transport::tcp ? "Tcp" : "UnixSocket");
+                         });
 
 TEST(PgConnection, ScramOverTlsUsesChannelBinding) {
   PGSTREAM_REQUIRE_SERVER();
@@ -154,21 +176,30 @@ TEST(PgConnection, QueryErrorLeavesTheConnectionUsable) {
 
 TEST(PgConnection, CancelStopsARunningQuery) {
   PGSTREAM_REQUIRE_SERVER();
+  using Clock = std::chrono::steady_clock;
   auto conn = PgConnection::connect(tcp_dsn("TRUST", "", "sslmode=disable"));
   ASSERT_TRUE(conn) << conn.error().to_string();
-  const auto start = std::chrono::steady_clock::now();
+  std::atomic<Clock::rep> cancel_called{0};
   std::thread canceller([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cancel_called = Clock::now().time_since_epoch().count();
     auto r = conn->cancel();
     EXPECT_TRUE(r) << r.error().to_string();
   });
   auto r = conn->simple_query("SELECT pg_sleep(10)");
+  const auto errored = Clock::now();
   canceller.join();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().sqlstate(), "57014");
-  // 57014 already proves the cancel; the bound only shows the sleep did not run out (10 s),
-  // with slack for a loaded 2-core CI machine.
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(8));
+  const auto took = errored - Clock::time_point(Clock::duration(cancel_called.load()));
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  std::cout << "cancel(): " << ms << " ms from the call to the 57014 error (issue 5 asks within 1000 ms)\n";
+  RecordProperty("cancel_to_error_ms", std::to_string(ms));
+  // 57014 already proves the cancel stopped the sleep. The issue's "within a second" is shown by the
+  // line printed above, not asserted: the project has no timed assertions, since a 2 s bound once
+  // failed on a loaded 2-core CI machine. The bound below is only a sanity check, far under the
+  // sleep's 10 s, that the error did not come from the query running out.
+  EXPECT_LT(took, std::chrono::seconds(5));
 }
 
 TEST(PgConnection, CopyInLoadsRows) {

@@ -138,21 +138,34 @@ TEST(FakeServerScram, AuthenticationOkWithoutServerFinalIsRefused) {
 
 // ---- auth requests the client cannot serve ----
 
-class UnsupportedAuthRequest : public ::testing::TestWithParam<std::int32_t> {};
+struct UnsupportedCase {
+  std::int32_t code;
+  const char* named;  // how the error names the request
+};
 
-TEST_P(UnsupportedAuthRequest, IsAnUnsupportedError) {
-  const std::int32_t code = GetParam();
+void PrintTo(const UnsupportedCase& c, std::ostream* os) { *os << c.code; }
+
+class UnsupportedAuthRequest : public ::testing::TestWithParam<UnsupportedCase> {};
+
+TEST_P(UnsupportedAuthRequest, IsAnUnsupportedErrorNamingTheRequest) {
+  const std::int32_t code = GetParam().code;
   FakeServer server([code](FakeConnection& c) {
     if (read_startup(c)) c.send(fake::auth(code));
   });
   auto conn = PgConnection::connect(builder(server).password("pw"));
   ASSERT_FALSE(conn);
   EXPECT_EQ(conn.error().category(), ErrorCategory::unsupported) << conn.error().to_string();
+  EXPECT_NE(conn.error().message().find(std::string("server requested ") + GetParam().named), std::string::npos)
+      << conn.error().message();
   expect_one_line(conn.error());
 }
 
-INSTANTIATE_TEST_SUITE_P(Codes, UnsupportedAuthRequest, ::testing::Values(2, 6, 99, -1),
-                         [](const auto& i) { return i.param < 0 ? std::string("minus1") : std::to_string(i.param); });
+INSTANTIATE_TEST_SUITE_P(Codes, UnsupportedAuthRequest,
+                         ::testing::Values(UnsupportedCase{2, "AuthenticationKerberosV5 (2)"},
+                                           UnsupportedCase{6, "AuthenticationSCMCredential (6)"},
+                                           UnsupportedCase{99, "authentication request code 99,"},
+                                           UnsupportedCase{-1, "authentication request code -1,"}),
+                         [](const auto& i) { return i.param.code < 0 ? std::string("minus1") : std::to_string(i.param.code); });
 
 // ---- broken frames ----
 

@@ -4,6 +4,8 @@
 //    offered and required from the server;
 //  - sslcertmode (libpq 16): disable never sends the configured certificate, allow sends it when
 //    asked, require fails when the server never asked (or nothing was sent);
+//  - sslsni: the host name goes in the ClientHello by default, not with sslsni=0 nor for an IP
+//    literal host (as libpq);
 //  - sslcrl / sslcrldir: a CRL revoking the server's certificate refuses it, one that does not
 //    lets it through; bad locations are errors, never ignored. The CRLs are made by the test
 //    (support/test_crl.hpp) and signed with the fake server's key.
@@ -15,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "pgstream/client/pg_connection.hpp"
@@ -127,6 +130,49 @@ TEST_F(DirectTls, PostgresNegotiationSendsSslRequestFirst) {
   const auto seen = server.finish();
   EXPECT_TRUE(seen.ssl_request_first);
   EXPECT_FALSE(seen.tls_first);
+}
+
+// ---- sslsni: the ClientHello's server_name, as the fake server read it from the bytes ----
+
+using SslSni = FakeTls;
+
+TEST_F(SslSni, HostNameIsSentByDefaultWithEitherNegotiation) {
+  for (const char* negotiation : {"postgres", "direct"}) {
+    FakeTlsServer server(options());
+    auto conn = PgConnection::connect(server.dsn(std::string("sslmode=verify-full sslnegotiation=") + negotiation +
+                                                 " sslrootcert=" + server_cert_.cert));
+    ASSERT_TRUE(conn) << negotiation << ": " << conn.error().to_string();
+    conn->close();
+    const auto seen = server.finish();
+    ASSERT_TRUE(seen.client_hello_read) << negotiation;
+    EXPECT_EQ(seen.sni, std::optional<std::string>("localhost")) << negotiation;  // host=, not hostaddr=
+  }
+}
+
+TEST_F(SslSni, IsNotSentWithSslsniOff) {
+  FakeTlsServer server(options());
+  auto conn = PgConnection::connect(server.dsn("sslmode=verify-full sslsni=0 sslrootcert=" + server_cert_.cert));
+  ASSERT_TRUE(conn) << conn.error().to_string();
+  conn->close();
+  const auto seen = server.finish();
+  ASSERT_TRUE(seen.client_hello_read);  // so the missing name is the client's doing, not the parser's
+  EXPECT_TRUE(seen.handshake_ok) << seen.handshake_error;
+  EXPECT_EQ(seen.sni, std::nullopt);
+}
+
+TEST_F(SslSni, IsNotSentForAnIpLiteralHost) {
+  // As libpq: SNI carries host names only (RFC 6066), so an address in host= sends none.
+  for (const char* host : {"127.0.0.1", "::1"}) {
+    FakeTlsServer server(options());
+    auto conn = PgConnection::connect(std::string("host=") + host + " hostaddr=127.0.0.1 port=" +
+                                      std::to_string(server.port()) +
+                                      " user=fake_user dbname=fake_db connect_timeout=5 sslmode=require");
+    ASSERT_TRUE(conn) << host << ": " << conn.error().to_string();
+    conn->close();
+    const auto seen = server.finish();
+    ASSERT_TRUE(seen.client_hello_read) << host;
+    EXPECT_EQ(seen.sni, std::nullopt) << host;
+  }
 }
 
 // ---- sslcertmode ----

@@ -106,12 +106,22 @@ TEST(Authentication, RemovedAndUnknownMethodsAreUnsupported) {
     EXPECT_EQ(a.error().category(), ErrorCategory::unsupported) << code;
   }
   const Bytes k = make_frame('R', auth_body(2));
-  EXPECT_NE(auth(k).error().message().find("Kerberos V5"), std::string::npos);
+  EXPECT_NE(auth(k).error().message().find("AuthenticationKerberosV5 (2), Kerberos V5"), std::string::npos)
+      << auth(k).error().message();
   const Bytes s = make_frame('R', auth_body(6));
-  EXPECT_NE(auth(s).error().message().find("SCM credential"), std::string::npos);
+  EXPECT_NE(auth(s).error().message().find("AuthenticationSCMCredential (6), SCM credential"), std::string::npos)
+      << auth(s).error().message();
   const Bytes u = make_frame('R', auth_body(99));
   EXPECT_EQ(auth(u).error().message(),
-            "server requested authentication method code 99, which pgstream does not know; change pg_hba.conf");
+            "server requested authentication request code 99, which pgstream does not know; change pg_hba.conf");
+}
+
+TEST(Authentication, RequestNamesAreTheProtocolsWithTheCode) {
+  EXPECT_EQ(auth_request_name(2), "AuthenticationKerberosV5 (2)");
+  EXPECT_EQ(auth_request_name(6), "AuthenticationSCMCredential (6)");
+  EXPECT_EQ(auth_request_name(10), "AuthenticationSASL (10)");
+  EXPECT_EQ(auth_request_name(4), "authentication request code 4");
+  EXPECT_EQ(auth_request_name(-1), "authentication request code -1");
 }
 
 TEST(Authentication, MalformedBodiesAreErrors) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "pgstream/protocol/backend_detail.hpp"
@@ -25,6 +26,11 @@ enum class AuthRequest : std::int32_t {
   sasl_continue = 11,
   sasl_final = 12,
 };
+
+// The protocol's name for an Authentication request code and the code, for error messages:
+// "AuthenticationKerberosV5 (2)", "AuthenticationSCMCredential (6)"; a code the protocol does not
+// define is named by its number alone ("authentication request code 99").
+[[nodiscard]] std::string auth_request_name(std::int32_t code);
 
 class Authentication {
  public:

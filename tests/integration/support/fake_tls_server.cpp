@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
+#include <vector>
 
 #include "pgstream/tls/tls_session.hpp"
 #include "support/fake_server.hpp"
@@ -95,6 +96,84 @@ std::map<std::string, std::string> startup_params(const std::string& body) {
     pos = v_end + 1;
   }
   return out;
+}
+
+// Peeks at the first n bytes waiting on the socket, leaving them there for wolfSSL_accept.
+bool peek_exact(int fd, std::vector<unsigned char>& out, std::size_t n) {
+  out.resize(n);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeoutSeconds);
+  for (;;) {
+    const ssize_t got = ::recv(fd, out.data(), n, MSG_PEEK | MSG_WAITALL);
+    if (got == static_cast<ssize_t>(n)) return true;
+    if (got <= 0 || std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the rest is still in flight
+  }
+}
+
+// Bounds-checked reads over the ClientHello; any overrun makes the whole parse fail.
+struct HelloCursor {
+  const unsigned char* p;
+  std::size_t left;
+  bool ok = true;
+  std::size_t take(std::size_t n) {  // big-endian integer of n bytes
+    if (!ok || n > left) {
+      ok = false;
+      return 0;
+    }
+    std::size_t v = 0;
+    for (std::size_t i = 0; i < n; ++i) v = (v << 8) | p[i];
+    p += n;
+    left -= n;
+    return v;
+  }
+  HelloCursor sub(std::size_t n) {  // the next n bytes as their own cursor
+    HelloCursor c{p, ok && n <= left ? n : 0, ok && n <= left};
+    skip(n);
+    return c;
+  }
+  void skip(std::size_t n) {
+    if (!ok || n > left) {
+      ok = false;
+      return;
+    }
+    p += n;
+    left -= n;
+  }
+};
+
+// The host_name of the server_name extension (RFC 6066 section 3) of the ClientHello in `record`
+// (one TLS record, header included). False when the record is not a whole ClientHello.
+bool parse_client_hello_sni(const std::vector<unsigned char>& record, std::optional<std::string>& sni) {
+  sni.reset();
+  HelloCursor rec{record.data(), record.size(), true};
+  if (rec.take(1) != 0x16) return false;  // handshake record
+  rec.skip(2);                             // legacy record version
+  HelloCursor body = rec.sub(rec.take(2));
+  if (body.take(1) != 1) return false;  // client_hello
+  HelloCursor hello = body.sub(body.take(3));
+  hello.skip(2 + 32);              // legacy_version, random
+  hello.skip(hello.take(1));       // legacy_session_id
+  hello.skip(hello.take(2));       // cipher_suites
+  hello.skip(hello.take(1));       // legacy_compression_methods
+  if (!hello.ok) return false;
+  if (hello.left == 0) return true;  // no extensions at all
+  HelloCursor exts = hello.sub(hello.take(2));
+  while (exts.ok && exts.left > 0) {
+    const std::size_t type = exts.take(2);
+    HelloCursor ext = exts.sub(exts.take(2));
+    if (type != 0) continue;  // not server_name
+    HelloCursor names = ext.sub(ext.take(2));
+    while (names.ok && names.left > 0) {
+      const std::size_t name_type = names.take(1);
+      HelloCursor name = names.sub(names.take(2));
+      if (name.ok && name_type == 0) {
+        sni.emplace(reinterpret_cast<const char*>(name.p), name.left);
+        return true;
+      }
+    }
+    return names.ok;
+  }
+  return exts.ok && hello.ok;
 }
 
 }  // namespace
@@ -216,6 +295,12 @@ void FakeTlsServer::serve(int fd) {
     observed_.ssl_request_first = true;
     if (::send(fd, "S", 1, MSG_NOSIGNAL) != 1) return;
   }
+
+  // The ClientHello's first record, peeked at: its SNI, read from the bytes because wolfSSL's
+  // server keeps a client's SNI only when built to (WOLFSSL_ALWAYS_KEEP_SNI) or told to expect one.
+  std::vector<unsigned char> record;
+  if (peek_exact(fd, record, 5) && peek_exact(fd, record, 5 + (std::size_t{record[3]} << 8 | record[4])))
+    observed_.client_hello_read = parse_client_hello_sni(record, observed_.sni);
 
   std::unique_ptr<WOLFSSL_CTX, CtxDeleter> ctx(wolfSSL_CTX_new(wolfSSLv23_server_method()));
   if (!ctx) return;

@@ -8,10 +8,11 @@
 //   FakeTlsServer::Observed seen = server.finish();  // joins; what the client did
 //
 // It accepts one connection on 127.0.0.1 (a free port). If the first bytes are an SSLRequest it
-// answers 'S'; then the TLS handshake; then a trust start-up (AuthenticationOk, ParameterStatus,
-// BackendKeyData, ReadyForQuery); then it answers every simple query with one row, column
-// "answer", value "42", until the client terminates or closes. Every wait gives up after a few
-// seconds, so a misbehaving client fails the test instead of hanging it.
+// answers 'S'; then it peeks at the ClientHello (to see its SNI, which wolfSSL's server only
+// reports when it was told to expect a name); then the TLS handshake; then a trust start-up
+// (AuthenticationOk, ParameterStatus, BackendKeyData, ReadyForQuery); then it answers every simple
+// query with one row, column "answer", value "42", until the client terminates or closes. Every
+// wait gives up after a few seconds, so a misbehaving client fails the test instead of hanging it.
 
 #include <atomic>
 #include <map>
@@ -53,6 +54,8 @@ class FakeTlsServer {
     bool accepted = false;            // a client connected at all
     bool ssl_request_first = false;   // it sent an SSLRequest before TLS
     bool tls_first = false;           // its first byte was a TLS handshake record
+    bool client_hello_read = false;   // its ClientHello was read (and parsed) before the handshake
+    std::optional<std::string> sni;   // the host name of its server_name extension, if it sent one
     std::vector<std::string> alpn_offered;  // the protocols of its ALPN extension
     std::string alpn_selected;              // what the server selected
     bool handshake_ok = false;
