@@ -180,7 +180,7 @@ TEST(FakeServerFrames, TruncatedFrameThenCloseIsAnIoError) {
   ASSERT_FALSE(conn);
   EXPECT_EQ(conn.error().category(), ErrorCategory::io);
   EXPECT_EQ(conn.error().message(), "server closed the connection unexpectedly");
-  EXPECT_LT(elapsed_since(start), 1s);
+  EXPECT_LT(elapsed_since(start), 5s);  // no hang (a generous bound: CI machines are loaded)
 }
 
 class LyingLength : public ::testing::TestWithParam<std::uint32_t> {};
@@ -190,7 +190,7 @@ TEST_P(LyingLength, IsAProtocolErrorFromTheHeaderAlone) {
   FakeServer server([length](FakeConnection& c) {
     if (!read_startup(c)) return;
     c.send(fake::header('R', length) + std::string(64, 'x'));
-    (void)c.wait_for_close(2s);
+    (void)c.wait_for_close(10s);
   });
   const long rss_before = max_rss_kib();
   const auto start = std::chrono::steady_clock::now();
@@ -199,7 +199,8 @@ TEST_P(LyingLength, IsAProtocolErrorFromTheHeaderAlone) {
   EXPECT_EQ(conn.error().category(), ErrorCategory::protocol) << conn.error().to_string();
   expect_one_line(conn.error());
   EXPECT_NE(conn.error().message().find("length"), std::string::npos) << conn.error().message();
-  EXPECT_LT(elapsed_since(start), 1s);
+  // Refused from the header: waiting for the body would last until the server gives up (10 s).
+  EXPECT_LT(elapsed_since(start), 5s);
   EXPECT_LT(max_rss_kib() - rss_before, 64 * 1024) << "the client buffered the announced length";
 }
 
