@@ -215,6 +215,114 @@ TEST_F(Bench, APipelineBlockIsOneImplicitTransactionUnderOneSync) {
   EXPECT_EQ(value(conn, "SELECT count(*) FROM bench_pipe WHERE v < 0"), "0");
 }
 
+TEST_F(Bench, TransactionsSlowerThanTheLatencyLimitAreCountedLate) {
+  PGSTREAM_REQUIRE_SERVER();
+  for (double limit_ms : {5.0, 60'000.0}) {
+    BenchRun run;
+    run.script("slow", "SELECT pg_sleep(0.02);\n");
+    run.o.clients = 2;
+    run.o.transactions = 5;
+    run.o.latency_limit_ms = limit_ms;
+    auto r = bench::run_bench(bench_builder("bench late"), run.o);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->transactions, 10u);
+    // Every transaction sleeps 20 ms: all above a 5 ms limit, none above a minute.
+    EXPECT_EQ(r->late, limit_ms < 1000 ? 10u : 0u) << limit_ms;
+    EXPECT_EQ(r->skipped, 0u);  // skipping is for -R only
+  }
+}
+
+TEST_F(Bench, UnderARateTransactionsAlreadyLaterThanTheLimitAreSkipped) {
+  PGSTREAM_REQUIRE_SERVER();
+  BenchRun run;
+  // One client, 200 tps asked, 20 ms a transaction: it falls behind its schedule at once, and
+  // (as pgbench -R -L) a transaction already later than the limit when due is not sent at all.
+  run.script("slow", "SELECT pg_sleep(0.02);\n");
+  run.o.clients = 1;
+  run.o.rate = 200;
+  run.o.latency_limit_ms = 5;
+  run.o.transactions = 20;
+  run.o.random_seed = 7;
+  auto r = bench::run_bench(bench_builder("bench skip"), run.o);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->failed, 0u);
+  EXPECT_GT(r->skipped, 0u);
+  EXPECT_GT(r->transactions, 0u);
+  EXPECT_EQ(r->transactions + r->skipped, 20u);  // -t counts the skipped ones as started
+  EXPECT_EQ(r->late, r->transactions);             // the ones sent still took 20 ms
+  EXPECT_EQ(r->latency.count(), r->transactions);
+}
+
+TEST_F(Bench, TheWarmupRunsButIsLeftOutOfTheResults) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = db_admin();
+  ASSERT_TRUE(conn.simple_query("CREATE TABLE bench_warm(v int)"));
+  BenchRun run;
+  run.script("warm", "INSERT INTO bench_warm VALUES (1);\nSELECT pg_sleep(0.005);\n");
+  run.o.clients = 1;
+  run.o.duration_seconds = 1;
+  run.o.warmup_seconds = 1;
+  run.o.per_statement = true;
+  auto r = bench::run_bench(bench_builder("bench warmup"), run.o);
+  ASSERT_TRUE(r) << r.error().to_string();
+  ASSERT_EQ(r->failed, 0u);
+  const auto executed = std::stoull(value(conn, "SELECT count(*) FROM bench_warm"));
+  // Every transaction that ran inserted a row; those that ended in the warm-up are not reported.
+  EXPECT_GT(r->transactions, 0u);
+  EXPECT_LT(r->transactions, executed);
+  EXPECT_EQ(r->latency.count(), r->transactions);
+  ASSERT_EQ(r->statements.size(), 2u);
+  // The last statement ends with its transaction; the first may have ended just before the
+  // warm-up did, in a transaction that ended after it.
+  EXPECT_EQ(r->statements[1].latency.count(), r->transactions);
+  EXPECT_LE(r->statements[0].latency.count(), r->transactions);
+  EXPECT_GE(r->statements[0].latency.count() + 1, r->transactions);
+}
+
+// Repeatable-read transactions that all update one row: whoever commits second fails with a
+// serialization failure (40001). With --max-tries 1 those are failures; with more tries they run
+// again (from the same variables) until they commit, and every commit added exactly one.
+TEST_F(Bench, SerializationFailuresAreRetriedUpToMaxTries) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = db_admin();
+  ASSERT_TRUE(conn.simple_query("CREATE TABLE bench_hot(id int PRIMARY KEY, v int); INSERT INTO bench_hot VALUES (1, 0)"));
+  const char* script = "BEGIN ISOLATION LEVEL REPEATABLE READ;\n"
+                       "SELECT v FROM bench_hot WHERE id = 1;\n"
+                       "SELECT pg_sleep(0.005);\n"
+                       "UPDATE bench_hot SET v = v + 1 WHERE id = 1;\n"
+                       "END;\n";
+  {
+    BenchRun run;
+    run.script("hot", script);
+    run.o.clients = 4;
+    run.o.transactions = 10;
+    run.o.max_tries = 1;
+    auto r = bench::run_bench(bench_builder("bench hot"), run.o);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->transactions + r->failed, 40u);
+    EXPECT_GT(r->failed, 0u);
+    EXPECT_EQ(r->retried, 0u);
+    ASSERT_EQ(r->errors_by_sqlstate.size(), 1u);
+    EXPECT_EQ(r->errors_by_sqlstate.at("40001"), r->failed);
+    EXPECT_EQ(value(conn, "SELECT v FROM bench_hot"), std::to_string(r->transactions));
+  }
+  ASSERT_TRUE(conn.simple_query("UPDATE bench_hot SET v = 0"));
+  {
+    BenchRun run;
+    run.script("hot", script);
+    run.o.clients = 4;
+    run.o.transactions = 10;
+    run.o.max_tries = 1000;
+    auto r = bench::run_bench(bench_builder("bench hot"), run.o);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->transactions, 40u);
+    EXPECT_EQ(r->failed, 0u);
+    EXPECT_GT(r->retried, 0u);
+    EXPECT_TRUE(r->errors_by_sqlstate.empty());
+    EXPECT_EQ(value(conn, "SELECT v FROM bench_hot"), "40");
+  }
+}
+
 std::vector<int> backend_pids(client::PgConnection& conn, const std::string& app) {
   auto r = conn.simple_query("SELECT pid FROM pg_stat_activity WHERE application_name = '" + app + "'");
   std::vector<int> pids;

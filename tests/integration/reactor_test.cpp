@@ -208,6 +208,76 @@ TEST(Reactor, AnErrorFailsOnlyItsOwnRequest) {
   }
 }
 
+// Records what one Sync's worth of Bind/Execute pairs got back: the int4 rows and the outcome.
+struct SyncBatchHandler final : RequestHandler {
+  std::vector<std::int32_t> rows;
+  std::size_t command_completes = 0;
+  bool done = false;
+  std::string sqlstate;  // empty: succeeded
+  void on_frame(Connection&, const protocol::Frame& f) override {
+    if (f.type == 'D') rows.push_back(int4_of(f));
+    if (f.type == 'C') ++command_completes;
+  }
+  void on_complete(Connection&, Result<void> outcome) override {
+    done = true;
+    if (!outcome) sqlstate = outcome.error().sqlstate().empty() ? outcome.error().to_string() : std::string(outcome.error().sqlstate());
+  }
+};
+
+// Several Bind/Execute under ONE Sync, the middle one dividing by zero: the server answers the
+// first, skips the rest up to the Sync, and that request alone fails; the next Sync's request,
+// already pipelined behind it on the same connection, succeeds.
+TEST(Reactor, AnErrorInsideOneSyncFailsThatRequestAndTheNextSyncSucceeds) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto reactor = Reactor::create({});
+  if (!reactor && reactor.error().category() == ErrorCategory::unsupported) GTEST_SKIP() << reactor.error().message();
+  ASSERT_TRUE(reactor);
+  SyncBatchHandler batch, after, later;
+  Connection* conn = nullptr;
+  std::string closed;
+  auto bind_execute = [](Connection& c, std::int32_t divisor) {
+    auto r = fe::bind(c.sink(), "", "div", {protocol::Format::binary}, divisor);
+    if (r) r = fe::execute(c.sink());
+    return r;
+  };
+  uring::ConnectionEvents ev;
+  ev.on_ready = [&](Connection& c) {
+    conn = &c;
+    // Request 1: Parse, then 100/1, 100/0, 100/5, 100/4, then one Sync.
+    ASSERT_TRUE(fe::parse(c.sink(), "div", "SELECT 100 / $1::int4", {23}));
+    for (std::int32_t d : {1, 0, 5, 4}) ASSERT_TRUE(bind_execute(c, d));
+    fe::sync(c.sink());
+    ASSERT_TRUE(c.push_request(&batch));
+    // Request 2, sent in the same batch: the prepared statement survived the error.
+    ASSERT_TRUE(bind_execute(c, 2));
+    ASSERT_TRUE(bind_execute(c, 10));
+    fe::sync(c.sink());
+    ASSERT_TRUE(c.push_request(&after));
+  };
+  ev.on_closed = [&](Connection&, const Error& e) { closed = e.to_string(); };
+  auto c = (*reactor)->open(trust_builder(), ev);
+  ASSERT_TRUE(c) << c.error().to_string();
+  ASSERT_TRUE((*reactor)->run_until([&] { return (batch.done && after.done) || !closed.empty(); }));
+  ASSERT_TRUE(closed.empty()) << closed;
+  EXPECT_EQ(batch.sqlstate, "22012");
+  EXPECT_EQ(batch.rows, std::vector<std::int32_t>{100});  // 100/5 and 100/4 were skipped
+  EXPECT_EQ(batch.command_completes, 1u);
+  EXPECT_EQ(after.sqlstate, "");
+  EXPECT_EQ(after.rows, (std::vector<std::int32_t>{50, 10}));
+  EXPECT_EQ(after.command_completes, 2u);
+  ASSERT_NE(conn, nullptr);
+  EXPECT_EQ(conn->transaction_status(), 'I');
+
+  // And a request pushed after both answered, on the same connection, succeeds too.
+  ASSERT_TRUE(bind_execute(*conn, 25));
+  fe::sync(conn->sink());
+  ASSERT_TRUE(conn->push_request(&later));
+  ASSERT_TRUE((*reactor)->run_until([&] { return later.done || !closed.empty(); }));
+  ASSERT_TRUE(closed.empty()) << closed;
+  EXPECT_EQ(later.sqlstate, "");
+  EXPECT_EQ(later.rows, std::vector<std::int32_t>{4});
+}
+
 TEST(Reactor, TlsConnectionsGiveTheSameAnswers) {
   PGSTREAM_REQUIRE_SERVER();
   auto reactor = Reactor::create({});

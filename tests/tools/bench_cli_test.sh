@@ -3,8 +3,9 @@
 #   * init, then runs that write --json, --hist (.hgrm) and --plot (SVG) files: the .hgrm has
 #     HdrHistogram's layout and its total count, the SVG is well-formed XML with its series;
 #   * `bench merge` of two runs: counts add up, and the merged histogram holds every sample;
-#   * exit codes: 0 a clean run, 2 usage errors, 1 a script error (with file and line);
-#   * a password in the connection string appears in no output or report.
+#   * exit codes: 0 a clean run, 2 usage errors, 1 a script error (with file and line), 130 a run
+#     stopped by SIGINT (after printing its report);
+#   * a password in the connection string appears in no output, report, .hgrm or SVG.
 #
 #   bench_cli_test.sh SERVER_ENV PGSTREAM_BINARY WORK_DIR
 set -euo pipefail
@@ -67,13 +68,42 @@ run bench -d "$dsn" -f broken.sql -t 1
 expect_rc 1 "an unterminated \\if"
 grep -q "broken.sql line 2" err.txt || fail "script error message: $(cat err.txt)"
 
+# Ctrl-C: a -T 30 run interrupted once it is running prints the report for what ran and exits
+# 130. Its first -P line says the run has started (the handler is in place by then).
+"$pgstream" bench -d "$dsn" -b select-only -c 2 -T 30 -P 1 --json i.json >out.txt 2>err.txt &
+bench_pid=$!
+for _ in $(seq 100); do
+  grep -q "^progress: " err.txt && break
+  kill -0 "$bench_pid" 2>/dev/null || break
+  sleep 0.2
+done
+grep -q "^progress: " err.txt || fail "the run to interrupt never printed progress: $(cat err.txt)"
+kill -INT "$bench_pid"
+set +e
+wait "$bench_pid"
+rc=$?
+set -e
+expect_rc 130 "a run interrupted with SIGINT"
+grep -q "^tps = " out.txt || fail "no report after SIGINT: $(cat out.txt)"
+grep -q "INTERRUPTED" out.txt || fail "the report does not say it was interrupted: $(cat out.txt)"
+python3 - <<'PY' || fail "the interrupted run's JSON: $(cat i.json)"
+import json
+r = json.load(open("i.json"))
+assert r["interrupted"] is True, r["interrupted"]
+assert r["transactions"] > 0, r["transactions"]
+assert r["seconds"] < 30, r["seconds"]
+PY
+
 # Secrets: the SCRAM role's password never shows.
 "$pgstream" sql -d "$dsn" -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO $PGSTREAM_TEST_SCRAM_USER" >/dev/null
 secret=$PGSTREAM_TEST_SCRAM_PASSWORD
 sdsn="postgresql://$PGSTREAM_TEST_SCRAM_USER:$secret@127.0.0.1:$PGSTREAM_TEST_PORT/bench_cli?sslmode=require"
-run bench -d "$sdsn" -b select-only -t 5 --json s.json -P 1
+# Two seconds, so -P prints, and every file a run writes.
+run bench -d "$sdsn" -b select-only -T 2 -P 1 --json s.json --hist s.hgrm --plot s.svg
 expect_rc 0 "a run as the SCRAM role"
-all="$(cat out.txt err.txt s.json)"
+grep -q "^progress: " err.txt || fail "no -P lines in the SCRAM run: $(cat err.txt)"
+for f in s.json s.hgrm s.svg; do [[ -s $f ]] || fail "the SCRAM run wrote no $f"; done
+all="$(cat out.txt err.txt s.json s.hgrm s.svg)"
 run bench -d "${sdsn/bench_cli?/no_such_db?}" -b select-only -t 5
 expect_rc 1 "a wrong database"
 all="$all $(cat out.txt err.txt)"
