@@ -254,8 +254,8 @@ Result<BindingHash> tls_server_end_point_hash_algorithm(std::span<const std::byt
       case Kind::pss: return pss_hash(params);
       case Kind::no_digest:
         return cannot_bind(std::string(s.name) +
-                           ", which hashes no digest: RFC 5929 defines no tls-server-end-point hash for it, and "
-                           "PostgreSQL's server cannot compute one either");
+                           ", which signs without a separate digest (RFC 5929 names no hash for it, and "
+                           "PostgreSQL's server cannot bind to it either)");
       case Kind::unsupported_digest: return cannot_bind(std::string(s.name) + " (" + dotted(oid->body) + ")");
     }
   }
