@@ -89,25 +89,34 @@ struct StartupMachine::Impl {
       has_plus |= m == "SCRAM-SHA-256-PLUS";
       has_oauth |= m == "OAUTHBEARER";
     }
-    const bool use_plus = has_plus && encrypted() && options.channel_binding != ChannelBinding::disable;
-    if (has_scram || use_plus) {
+    const bool plus_offered = has_plus && encrypted() && options.channel_binding != ChannelBinding::disable;
+    if (has_scram || plus_offered) {
       if (auto r = permit(AuthMethod::scram_sha_256, "SASL (SCRAM-SHA-256)"); !r) return r;
+      bool use_plus = plus_offered;
+      std::vector<std::byte> binding;
+      if (use_plus) {
+        auto hash = auth::tls_server_end_point_hash(server_cert);
+        if (hash) {
+          binding = std::move(*hash);
+        } else if (hash.error().category() == ErrorCategory::unsupported &&
+                   options.channel_binding == ChannelBinding::prefer && has_scram) {
+          // A certificate with no hash to bind to (Ed25519, an unknown algorithm): the server
+          // cannot bind either, so plain SCRAM-SHA-256 with "n,," (not "y,,", which the server
+          // would take for a downgrade) is what prefer means. libpq instead fails here.
+          use_plus = false;
+        } else {
+          return std::unexpected(hash.error());
+        }
+      }
       if (options.channel_binding == ChannelBinding::require && !use_plus)
         return auth_error(encrypted() ? "channel binding required, but the server did not offer SCRAM-SHA-256-PLUS"
                                       : "channel binding required, but the connection is not encrypted (sslmode)");
       if (auto r = need_password("SCRAM-SHA-256"); !r) return r;
-      std::vector<std::byte> binding;
-      if (use_plus) {
-        auto hash = auth::tls_server_end_point_hash(server_cert);
-        if (!hash) return std::unexpected(hash.error());
-        binding = std::move(*hash);
-      }
       auth::ScramConfig cfg;
       cfg.password = *options.password;
       cfg.channel_binding = use_plus ? auth::ChannelBindingMode::tls_server_end_point : auth::ChannelBindingMode::none;
       cfg.binding_data = binding;
-      // Offered -PLUS that we will not use over TLS ("y,,") lets the server spot a downgrade.
-      cfg.server_offers_plus = has_plus && encrypted() && options.channel_binding != ChannelBinding::disable;
+      cfg.server_offers_plus = plus_offered;
       auto client = auth::ScramClient::create(cfg);
       if (!client) return std::unexpected(client.error());
       scram.emplace(std::move(*client));

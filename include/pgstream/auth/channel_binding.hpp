@@ -9,11 +9,11 @@
 
 namespace pgstream::auth {
 
-// The hash of the server's DER certificate with the hash function of the certificate's
-// signature algorithm, except that MD5 and SHA-1 are replaced by SHA-256. Supports RSA, ECDSA
-// and DSA signatures with SHA-1/224/256/384/512 and SHA3-224/256/384/512. Errors: tls (not a
-// parsable certificate) or unsupported (a signature without a single hash, such as Ed25519;
-// and RSA-PSS, whose hash sits in the signature parameters, which we do not parse yet).
+// The hash of the server's DER certificate with the hash tls_server_end_point_hash_algorithm
+// picks for it (certificate_signature.hpp): the digest of the certificate's signature algorithm,
+// MD5 and SHA-1 replaced by SHA-256, RSASSA-PSS by the hash in its parameters. Errors: tls (no
+// certificate, or not a certificate's DER) or unsupported (a signature algorithm with no hash to
+// bind to, such as Ed25519, named in the message).
 [[nodiscard]] Result<std::vector<std::byte>> tls_server_end_point_hash(std::span<const std::byte> cert_der);
 
 }  // namespace pgstream::auth
