@@ -1,12 +1,16 @@
 // Inputs the fuzz targets (tests/fuzz) found, kept as unit tests of the behaviour they broke.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "pgstream/auth/scram.hpp"
 #include "pgstream/client/startup.hpp"
+#include "pgstream/load/row_encoder.hpp"
+#include "pgstream/load/table_schema.hpp"
 #include "pgstream/protocol/frame.hpp"
+#include "pgstream/protocol/types/oid.hpp"
 #include "pgstream/protocol/types/text.hpp"
 
 namespace pgstream {
@@ -87,6 +91,37 @@ TEST(FuzzRegressions, StartupMessagesShowServerBytesEscaped) {
   EXPECT_NE(m1.find("\"_pq_bad?name\""), std::string::npos) << m1;
   // (the frame decoder refuses unknown type bytes; a known but misplaced one is named)
   EXPECT_EQ(first_error_for(frame_of('D', std::string("\0\0", 2))), "unexpected message type \"D\" during start-up");
+}
+
+
+// json_line_fuzz: On-Demand validates only what it reads, and the encoder copies json/jsonb
+// values, and values of keys it ignores, as raw text without reading them. These lines are not
+// valid JSON, yet they encode; the server then rejects the row (a json column) or the line is
+// loaded (a skipped key). Not fixed yet (validating costs a second pass over such values): enable
+// these when the encoder rejects invalid JSON itself.
+std::optional<load::LineReject> encode_one(const load::TableSchema& schema, std::string line) {
+  load::RowEncoder encoder(schema, load::EncoderOptions{});
+  const std::size_t size = line.size();
+  line.resize(size + simdjson::SIMDJSON_PADDING);
+  return encoder.encode(std::string_view(line.data(), size), line.size());
+}
+
+load::TableSchema json_table() {
+  load::Column j;
+  j.name = "j";
+  j.type_oid = j.base_type_oid = protocol::oid::json;
+  j.type_name = "json";
+  j.kind = load::ColumnKind::json;
+  return load::TableSchema{"t", {j}};
+}
+
+TEST(FuzzRegressions, DISABLED_InvalidJsonInAJsonColumnIsRejectedByTheEncoder) {
+  EXPECT_TRUE(encode_one(json_table(), R"({"j":[1,,2]})").has_value());
+  EXPECT_TRUE(encode_one(json_table(), R"({"j":{"a":}})").has_value());
+}
+
+TEST(FuzzRegressions, DISABLED_InvalidJsonUnderAnIgnoredKeyIsRejectedByTheEncoder) {
+  EXPECT_TRUE(encode_one(json_table(), R"({"j":1,"other":{"a":}})").has_value());
 }
 
 }  // namespace
