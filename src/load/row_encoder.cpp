@@ -117,6 +117,10 @@ Result<EncoderOptions> resolve_encoder_options(const TableSchema& schema, CopyFo
 
 RowEncoder::RowEncoder(const TableSchema& schema, EncoderOptions options)
     : schema_(schema), options_(std::move(options)) {
+  // simdjson's default depth (1024) is far below what the server takes (5000 levels load; its
+  // own limit is its stack, ~10^5); past 100,000 the line is refused here as too deep.
+  // (Should it fail, parse() allocates later with the default depth.)
+  [[maybe_unused]] const auto allocated = validator_.allocate(4096, 100'000);
   cells_.resize(schema.columns.size());
   present_.resize(schema.columns.size());
   mapped_.resize(schema.columns.size());
@@ -349,8 +353,26 @@ std::optional<std::string> RowEncoder::convert(od::value v, const Column& c) {
   return convert_binary(v, type, c.base_type_oid, c);
 }
 
+namespace {
+// Columns whose conversion reads (and so validates) a JSON number or boolean token; others keep a
+// scalar's raw text.
+bool reads_scalars(const Column& c) {
+  switch (c.base_type_oid) {
+    case oid::int2:
+    case oid::int4:
+    case oid::int8:
+    case oid::float4:
+    case oid::float8:
+    case oid::numeric:
+    case oid::bool_: return true;
+    default: return false;
+  }
+}
+}  // namespace
+
 std::optional<LineReject> RowEncoder::encode(std::string_view line, std::size_t capacity) {
   std::fill(present_.begin(), present_.end(), false);
+  unchecked_ = false;
   buf_.clear();
   if (options_.rest_column) rest_.assign("{");
   od::document doc;
@@ -380,6 +402,7 @@ std::optional<LineReject> RowEncoder::encode(std::string_view line, std::size_t 
     }
     ++position;
     if (!info->column) {
+      unchecked_ = true;
       if (info->map_root) continue;  // read through its --map pointer below
       if (!options_.rest_column) {
         ++info->ignored;
@@ -402,6 +425,12 @@ std::optional<LineReject> RowEncoder::encode(std::string_view line, std::size_t 
     od::value value = field.value();
     od::json_type type;
     if (value.type().get(type)) return LineReject{c.name, "invalid JSON value"};
+    // json/jsonb columns (objects, arrays, the rest column, --jsonb-column) are validated by the
+    // server's input function, which refuses the row; a scalar's raw text into another column
+    // (a number into text) is not, and needs the check here.
+    if ((type == od::json_type::number || type == od::json_type::boolean) && !reads_scalars(c) &&
+        c.kind != ColumnKind::json)
+      unchecked_ = true;
     const std::size_t begin = buf_.size();
     if (type != od::json_type::null) {
       if (auto err = convert(value, c)) return LineReject{c.name, *err};
@@ -413,6 +442,10 @@ std::optional<LineReject> RowEncoder::encode(std::string_view line, std::size_t 
   if (!doc.current_location().error()) return LineReject{"", "invalid JSON: trailing content after the object"};
   if (!options_.maps.empty()) {
     if (auto rej = encode_maps(doc)) return rej;
+  }
+  if (unchecked_) {
+    if (auto err = validator_.parse(line.data(), line.size(), false).error())
+      return LineReject{"", std::string("invalid JSON: ") + simdjson::error_message(err)};
   }
   const bool binary = options_.format == CopyFormat::binary;
   auto put_json = [&](std::size_t column, std::string_view text) {

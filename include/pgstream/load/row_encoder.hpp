@@ -99,6 +99,11 @@ class RowEncoder {
   const TableSchema& schema_;
   EncoderOptions options_;
   simdjson::ondemand::parser parser_;
+  // On-Demand validates only what it reads: a line with a value it skipped (a key with no column)
+  // or a scalar copied as raw text into a non-json column is checked by a full parse. Values
+  // copied into json/jsonb columns are left to the server's input function, which refuses them.
+  simdjson::dom::parser validator_;
+  bool unchecked_ = false;
   std::unordered_map<std::string, KeyInfo, StringHash, std::equal_to<>> keys_;
   KeyInfo overflow_key_;           // keys beyond kMaxDistinctKeys
   std::vector<bool> mapped_;       // columns filled by a --map (not by their own key)
