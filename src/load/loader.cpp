@@ -593,6 +593,11 @@ class Loader {
       return;
     }
     if (auto claimed = progress_->claim(*fresh, state_.load_id); !claimed) {
+      // Only a refused claim (config) means another run; a lost connection tries again.
+      if (claimed.error().category() != ErrorCategory::config) {
+        claim_doubtful_ = true;
+        return;
+      }
       if (!fatal_)
         fatal_ = Error(ErrorCategory::config, "the claim on load " + state_.load_id +
                                                   " was lost with its connection and another run holds it now: " +
