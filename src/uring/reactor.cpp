@@ -481,6 +481,13 @@ struct Reactor::Impl {
     c.send_kind = ConnectionImpl::SendKind::none;
     if (kind == ConnectionImpl::SendKind::tls) {
       c.tls->consume_outgoing(static_cast<std::size_t>(res));  // the rest goes with the next pump
+      // The plaintext half was emptied into the session when it was encrypted; the writer is told
+      // once all of its ciphertext is out, as a plain half is (without this a writer that waits
+      // for room, as COPY does, waits forever under TLS).
+      if (c.tls->outgoing_ciphertext().empty() && c.notify_writable && c.events.on_writable && !silent) {
+        c.notify_writable = false;
+        c.events.on_writable(c);
+      }
     } else if (kind == ConnectionImpl::SendKind::control) {
       if (c.send_done < c.send_total) {  // a short send of control bytes: resume
         io_uring_sqe* sqe = sqe_for(c, op_send);

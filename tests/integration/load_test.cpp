@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include "support/load_support.hpp"
 
@@ -167,6 +169,46 @@ TEST(Load, ParseThreadsKeepTheInputOrder) {
     EXPECT_EQ(table, first_rows);
     EXPECT_EQ(rejects, first_rejects);
   }
+}
+
+// COPY data far larger than the reactor's send half goes over TLS: the loader waits for room in
+// the send buffer, which under TLS must be signalled once the ciphertext is out (it once hung).
+TEST(Load, OverTlsRowsFarLargerThanTheSendBufferAllArrive) {
+  PGSTREAM_REQUIRE_SERVER();
+  auto conn = admin();
+  ASSERT_TRUE(conn.simple_query("DROP SCHEMA IF EXISTS load_tls CASCADE; CREATE SCHEMA load_tls;"
+                                "CREATE TABLE load_tls.t(id int PRIMARY KEY, v text)"));
+  TempDir dir;
+  std::string text;
+  const std::string filler(300, 'x');
+  for (int i = 1; i <= 20'000; ++i) text += "{\"id\":" + std::to_string(i) + ",\"v\":\"" + filler + "\"}\n";
+  load::LoadOptions o;
+  o.files = {write_file(dir.path / "in.jsonl", text)};  // 6 MB: many times the 256 KiB send half
+  o.table = "load_tls.t";
+  o.connections = 2;
+  o.retries = 0;  // so that terminating a hung load's backends ends it
+  o.rejects_path = (dir.path / "rejects.jsonl").string();
+  std::string dsn = admin_dsn();
+  dsn.replace(dsn.find("sslmode=disable"), 15, "sslmode=require");
+  auto builder = client::ConnectionBuilder::from_conninfo(dsn);
+  ASSERT_TRUE(builder) << builder.error().to_string();
+  std::optional<Result<load::LoadReport>> report;
+  std::thread runner([&] { report = load::run_load(*builder, o); });
+  // A hang must fail the test, not stall the suite: give up on the server side after a while.
+  for (int i = 0; i < 600 && !report; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (!report) {
+    ADD_FAILURE() << "the load over TLS did not finish in 60 s";
+    ASSERT_TRUE(conn.simple_query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE query LIKE 'COPY load_tls%' AND pid <> pg_backend_pid()"));
+  }
+  runner.join();
+  ASSERT_TRUE(*report) << (*report).error().to_string();
+  EXPECT_EQ((*report)->rows_loaded, 20'000u);
+  auto rows = conn.simple_query("SELECT count(*), sum(id), sum(length(v)) FROM load_tls.t");
+  ASSERT_TRUE(rows) << rows.error().to_string();
+  EXPECT_EQ(*rows->rows[0][0], "20000");
+  EXPECT_EQ(*rows->rows[0][1], "200010000");
+  EXPECT_EQ(*rows->rows[0][2], "6000000");
 }
 
 }  // namespace
