@@ -125,7 +125,7 @@ Result<ScramClient> ScramClient::create(const ScramConfig& config) {
     c.gs2_header_ = "p=tls-server-end-point,,";
     c.binding_data_.assign(config.binding_data.begin(), config.binding_data.end());
   } else {
-    c.gs2_header_ = binding ? "y,," : "n,,";
+    c.gs2_header_ = binding || config.channel_binding == ChannelBindingMode::supported_not_offered ? "y,," : "n,,";
   }
 
   if (!config.client_nonce.empty()) {

@@ -114,7 +114,12 @@ struct StartupMachine::Impl {
       if (auto r = need_password("SCRAM-SHA-256"); !r) return r;
       auth::ScramConfig cfg;
       cfg.password = *options.password;
-      cfg.channel_binding = use_plus ? auth::ChannelBindingMode::tls_server_end_point : auth::ChannelBindingMode::none;
+      // RFC 5802: a client that could bind says so ("y") when the server offered no -PLUS, so a
+      // server that supports binding detects a man in the middle that stripped the mechanism.
+      const bool could_bind = encrypted() && options.channel_binding != ChannelBinding::disable && !has_plus;
+      cfg.channel_binding = use_plus     ? auth::ChannelBindingMode::tls_server_end_point
+                            : could_bind ? auth::ChannelBindingMode::supported_not_offered
+                                         : auth::ChannelBindingMode::none;
       cfg.binding_data = binding;
       cfg.server_offers_plus = plus_offered;
       auto client = auth::ScramClient::create(cfg);

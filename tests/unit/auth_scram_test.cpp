@@ -206,6 +206,18 @@ TEST(AuthScram, ChannelBindingSupportedButNotOfferedSaysY) {
   EXPECT_TRUE(c->handle_server_final("v=DrDPuYqa2Vk1xxB1lVO1Nz9Kb/HSttQkUqrqqVgdja0=").has_value());
 }
 
+TEST(AuthScram, SupportedNotOfferedNeedsNoCertificateAndSaysY) {
+  auto c = ScramClient::create({.password = "pencil",
+                                .channel_binding = ChannelBindingMode::supported_not_offered,
+                                .client_nonce = k_nonce});
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->mechanism(), "SCRAM-SHA-256");
+  EXPECT_EQ(c->client_first_message(), "y,,n=,r=fyko+d2lbbFgONRv9qkxdawL");
+  auto final_msg = c->handle_server_first(k_server_first);
+  ASSERT_TRUE(final_msg.has_value());
+  EXPECT_EQ(final_msg->substr(0, 7), "c=eSws,");  // base64 of "y,,"
+}
+
 TEST(AuthScram, NoChannelBindingIgnoresServerPlusOffer) {
   auto c = ScramClient::create({.password = "pencil", .server_offers_plus = true, .client_nonce = k_nonce});
   ASSERT_TRUE(c.has_value());

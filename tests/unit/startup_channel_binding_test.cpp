@@ -13,6 +13,7 @@ namespace pgstream::client {
 namespace {
 
 using namespace std::string_view_literals;
+using namespace std::string_literals;
 
 std::string frame_of(char type, std::string_view body) {
   std::string bytes(1, type);
@@ -30,7 +31,8 @@ struct Outcome {
   ErrorCategory category = ErrorCategory::protocol;
 };
 
-Outcome after_sasl_offer(ChannelBinding mode, std::vector<std::byte> certificate) {
+Outcome after_sasl_offer(ChannelBinding mode, std::vector<std::byte> certificate,
+                         std::string_view mechanisms = "SCRAM-SHA-256-PLUS\0SCRAM-SHA-256\0"sv) {
   StartupOptions options;
   options.user = "alice";
   options.password = "pencil";
@@ -38,7 +40,7 @@ Outcome after_sasl_offer(ChannelBinding mode, std::vector<std::byte> certificate
   StartupMachine machine(std::move(options), std::move(certificate));
   std::string out;
   EXPECT_TRUE(machine.start(out).has_value());
-  const std::string bytes = frame_of('R', "\0\0\0\x0aSCRAM-SHA-256-PLUS\0SCRAM-SHA-256\0\0"sv);
+  const std::string bytes = frame_of('R', "\0\0\0\x0a"s + std::string(mechanisms) + '\0');
   const auto r = protocol::next_frame(std::as_bytes(std::span<const char>(bytes.data(), bytes.size())));
   EXPECT_TRUE(r.complete());
   out.clear();
@@ -77,6 +79,30 @@ TEST(StartupChannelBinding, AnUnparsableCertificateIsNotSilentlyUnbound) {
   const auto o = after_sasl_offer(ChannelBinding::prefer, der);
   ASSERT_FALSE(o.ok);
   EXPECT_EQ(o.category, ErrorCategory::tls) << o.error;
+}
+
+// RFC 5802: over TLS a client that could bind but was offered no -PLUS says "y", so a server that
+// does support binding sees that a man in the middle stripped the mechanism.
+TEST(StartupChannelBinding, TlsWithoutAPlusOfferSaysY) {
+  const auto o = after_sasl_offer(ChannelBinding::prefer, pgstream::testing::load_vector("cert_rsa_pss_sha384"),
+                                  "SCRAM-SHA-256\0"sv);
+  ASSERT_TRUE(o.ok) << o.error;
+  EXPECT_NE(o.sent.find("SCRAM-SHA-256\0"sv), std::string::npos);
+  EXPECT_NE(o.sent.find("y,,n="), std::string::npos);
+}
+
+TEST(StartupChannelBinding, DisabledBindingWithoutAPlusOfferSaysN) {
+  const auto o = after_sasl_offer(ChannelBinding::disable, pgstream::testing::load_vector("cert_rsa_pss_sha384"),
+                                  "SCRAM-SHA-256\0"sv);
+  ASSERT_TRUE(o.ok) << o.error;
+  EXPECT_NE(o.sent.find("n,,n="), std::string::npos);
+}
+
+TEST(StartupChannelBinding, RequireWithoutAPlusOfferFails) {
+  const auto o = after_sasl_offer(ChannelBinding::require, pgstream::testing::load_vector("cert_rsa_pss_sha384"),
+                                  "SCRAM-SHA-256\0"sv);
+  ASSERT_FALSE(o.ok);
+  EXPECT_NE(o.error.find("did not offer SCRAM-SHA-256-PLUS"), std::string::npos) << o.error;
 }
 
 }  // namespace

@@ -23,6 +23,8 @@ namespace pgstream::auth {
 
 enum class ChannelBindingMode : std::uint8_t {
   none,                  // no TLS, or channel binding disabled: gs2 header "n,,"
+  supported_not_offered, // TLS, but the server did not offer SCRAM-SHA-256-PLUS: "y,," (a server
+                         // that does support it takes this for a downgrade and refuses)
   tls_server_end_point,  // RFC 5929 binding to the server certificate (see channel_binding.hpp)
 };
 
