@@ -723,10 +723,13 @@ class Loader {
   }
 
   // Finished batches keep their buffers for the next ones: fresh multi-megabyte strings per batch
-  // cost page faults (a third of the client's CPU before this pool).
+  // cost page faults (a third of the client's CPU before this pool). As many are kept as can be
+  // in use at once (one sending and two queued per connection, one open): a spare is only made
+  // when that many were alive, so keeping it does not raise the peak, and a smaller pool let a
+  // fresh batch grow its strings from nothing every few batches.
   void release(Worker& w) {
     if (w.batch) give_back_rejects(*w.batch);  // only a batch that did not commit still holds them
-    if (w.batch && spare_.size() < workers_.size()) {
+    if (w.batch && spare_.size() < 4 * workers_.size()) {
       w.batch->reset();
       spare_.push_back(std::move(w.batch));
     }

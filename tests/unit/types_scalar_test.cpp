@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include <cmath>
 #include <limits>
 #include <string>
@@ -213,6 +215,27 @@ TEST(ScalarParseText, FloatsAcceptSpecialValues) {
   EXPECT_EQ(parse_text<float>("-inf").value(), -std::numeric_limits<float>::infinity());
   EXPECT_FALSE(parse_text<float>("1e39").has_value());
   EXPECT_FALSE(parse_text<double>("1.2.3").has_value());
+}
+
+// The canonical form's fast path checks every digit: a bad one anywhere is refused, and upper
+// case reads as lower.
+TEST(ScalarParseText, UuidCanonicalFormChecksEveryDigit) {
+  const std::string good = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11";
+  const Uuid want = parse_text<Uuid>(good).value();
+  std::string upper = good;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(parse_text<Uuid>(upper).value().bytes, want.bytes);
+  for (std::size_t i = 0; i < good.size(); ++i) {
+    if (good[i] == '-') continue;
+    for (char bad : {'g', 'G', ' ', '\0', '\xff', '-'}) {
+      std::string t = good;
+      t[i] = bad;
+      EXPECT_FALSE(parse_text<Uuid>(t)) << "position " << i << " holding " << static_cast<int>(bad);
+    }
+  }
+  std::string moved = good;
+  std::swap(moved[8], moved[9]);  // a hyphen one place late
+  EXPECT_FALSE(parse_text<Uuid>(moved));
 }
 
 TEST(ScalarParseText, UuidFormsTheServerAccepts) {
