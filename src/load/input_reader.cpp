@@ -6,27 +6,52 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <vector>
 
 namespace pgstream::load {
 
+namespace {
+
+// The format is told by the first bytes, not the name: a compressed stream on stdin or a file
+// without its extension reads the same. A JSON line never starts with either magic (0x1f is a
+// control character, '(' is not JSON), so plain input is never taken for compressed.
+constexpr unsigned char kGzipMagic[] = {0x1f, 0x8b};
+constexpr unsigned char kZstdMagic[] = {0x28, 0xb5, 0x2f, 0xfd};
+
+template <std::size_t N>
+bool starts_with(const std::vector<char>& bytes, std::size_t size, const unsigned char (&magic)[N]) {
+  return size >= N && std::memcmp(bytes.data(), magic, N) == 0;
+}
+
+}  // namespace
+
 struct InputReader::Impl {
   enum class Kind { plain, gzip, zstd } kind = Kind::plain;
   std::string path;
   int fd = -1;
-  gzFile gz = nullptr;
-  ZSTD_DStream* zs = nullptr;
-  std::vector<char> zin;
-  ZSTD_inBuffer zin_buf{nullptr, 0, 0};
-  bool zeof = false;
-  std::size_t last_rc = 0;  // 0 once a zstd frame is complete
-  std::uint64_t position = 0;  // bytes read from fd (plain and zstd)
+  std::uint64_t position = 0;  // bytes read from fd: the stored (compressed) bytes
   std::uint64_t size = 0;
 
+  // Stored bytes read but not yet used: the sniffed magic for plain input, the compressed input
+  // of the decoders.
+  std::vector<char> in;
+  std::size_t in_pos = 0, in_len = 0;
+  bool eof = false;
+
+  z_stream gz{};
+  bool gz_ready = false;
+  bool gz_member_open = false;  // inside a gzip member: the end of the input here is a truncation
+  std::uint64_t gz_members = 0;
+
+  ZSTD_DStream* zs = nullptr;
+  std::size_t zstd_last_rc = 0;  // 0 once a zstd frame is complete
+
   ~Impl() {
-    if (gz) gzclose(gz);
+    if (gz_ready) inflateEnd(&gz);
     if (zs) ZSTD_freeDStream(zs);
     if (fd > 0) ::close(fd);  // never close stdin
   }
@@ -46,23 +71,75 @@ struct InputReader::Impl {
     }
   }
 
+  // Refills `in` once it is used up; false at the end of the input.
+  Result<bool> refill() {
+    if (in_pos < in_len) return true;
+    if (eof) return false;
+    auto n = read_fd(in.data(), in.size());
+    if (!n) return std::unexpected(n.error());
+    in_pos = 0;
+    in_len = *n;
+    if (*n == 0) eof = true;
+    return *n != 0;
+  }
+
+  Result<std::size_t> read_plain(std::span<char> into) {
+    if (in_pos < in_len) {  // the sniffed bytes first
+      const std::size_t n = std::min(into.size(), in_len - in_pos);
+      std::memcpy(into.data(), in.data() + in_pos, n);
+      in_pos += n;
+      return n;
+    }
+    return read_fd(into.data(), into.size());
+  }
+
+  Result<std::size_t> read_gzip(std::span<char> into) {
+    const auto room = static_cast<uInt>(std::min<std::size_t>(into.size(), UINT_MAX));
+    gz.next_out = reinterpret_cast<Bytef*>(into.data());
+    gz.avail_out = room;
+    while (gz.avail_out == room) {
+      auto more = refill();
+      if (!more) return std::unexpected(more.error());
+      if (!*more) {
+        if (gz_member_open) return io_error("gzip: truncated input (the stream ends inside a member)");
+        break;
+      }
+      gz.next_in = reinterpret_cast<Bytef*>(in.data() + in_pos);
+      gz.avail_in = static_cast<uInt>(in_len - in_pos);
+      const int rc = inflate(&gz, Z_NO_FLUSH);
+      in_pos = in_len - gz.avail_in;
+      if (rc == Z_STREAM_END) {
+        // Concatenated members (pigz, `cat a.gz b.gz`) are one stream, as gzip -d reads them.
+        gz_member_open = false;
+        ++gz_members;
+        inflateReset(&gz);
+        continue;
+      }
+      if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        const std::string why = gz.msg ? gz.msg : "corrupt input";
+        if (!gz_member_open && gz_members > 0)
+          return io_error("gzip: data after the end of the compressed stream (" + why + ")");
+        return io_error("gzip: " + why);
+      }
+      gz_member_open = true;
+    }
+    return static_cast<std::size_t>(room - gz.avail_out);
+  }
+
   Result<std::size_t> read_zstd(std::span<char> into) {
     ZSTD_outBuffer out{into.data(), into.size(), 0};
     while (out.pos == 0) {
-      if (zin_buf.pos == zin_buf.size) {
-        if (zeof) return std::size_t{0};
-        auto n = read_fd(zin.data(), zin.size());
-        if (!n) return n;
-        if (*n == 0) {
-          zeof = true;
-          if (last_rc != 0) return io_error("zstd: truncated input (the last frame is incomplete)");
-          continue;
-        }
-        zin_buf = {zin.data(), *n, 0};
+      auto more = refill();
+      if (!more) return std::unexpected(more.error());
+      if (!*more) {
+        if (zstd_last_rc != 0) return io_error("zstd: truncated input (the last frame is incomplete)");
+        break;
       }
-      const std::size_t rc = ZSTD_decompressStream(zs, &out, &zin_buf);
+      ZSTD_inBuffer src{in.data(), in_len, in_pos};
+      const std::size_t rc = ZSTD_decompressStream(zs, &out, &src);
+      in_pos = src.pos;
       if (ZSTD_isError(rc)) return io_error(std::string("zstd: ") + ZSTD_getErrorName(rc));
-      last_rc = rc;
+      zstd_last_rc = rc;
     }
     return out.pos;
   }
@@ -79,17 +156,25 @@ Result<InputReader> InputReader::open(const std::string& path) {
     struct stat st {};
     if (::fstat(impl->fd, &st) == 0 && S_ISREG(st.st_mode)) impl->size = static_cast<std::uint64_t>(st.st_size);
   }
-  if (path.ends_with(".gz")) {
+  // Sniff the first bytes (a pipe may hand them over a few at a time).
+  impl->in.resize(256 * 1024);
+  while (impl->in_len < sizeof kZstdMagic) {
+    auto n = impl->read_fd(impl->in.data() + impl->in_len, sizeof kZstdMagic - impl->in_len);
+    if (!n) return std::unexpected(n.error());
+    if (*n == 0) {
+      impl->eof = true;
+      break;
+    }
+    impl->in_len += *n;
+  }
+  if (starts_with(impl->in, impl->in_len, kGzipMagic)) {
     impl->kind = Impl::Kind::gzip;
-    impl->gz = gzdopen(impl->fd, "rb");
-    if (!impl->gz) return impl->io_error("cannot start gzip decompression");
-    impl->fd = -1;  // owned by gz now
-    gzbuffer(impl->gz, 256 * 1024);
-  } else if (path.ends_with(".zst")) {
+    if (inflateInit2(&impl->gz, 15 + 16) != Z_OK) return impl->io_error("cannot start gzip decompression");  // 16: gzip framing
+    impl->gz_ready = true;
+  } else if (starts_with(impl->in, impl->in_len, kZstdMagic)) {
     impl->kind = Impl::Kind::zstd;
     impl->zs = ZSTD_createDStream();
     if (!impl->zs) return impl->io_error("cannot start zstd decompression");
-    impl->zin.resize(ZSTD_DStreamInSize() * 4);
   }
   return InputReader(std::move(impl));
 }
@@ -101,32 +186,14 @@ InputReader::~InputReader() = default;
 
 const std::string& InputReader::path() const noexcept { return impl_->path; }
 
-std::uint64_t InputReader::source_position() const noexcept {
-  if (impl_->kind == Impl::Kind::gzip) {
-    const auto off = gzoffset(impl_->gz);
-    return off > 0 ? static_cast<std::uint64_t>(off) : 0;
-  }
-  return impl_->position;
-}
+std::uint64_t InputReader::source_position() const noexcept { return impl_->position; }
 
 std::uint64_t InputReader::source_size() const noexcept { return impl_->size; }
 
 Result<std::size_t> InputReader::read(std::span<char> into) {
   switch (impl_->kind) {
-    case Impl::Kind::plain: return impl_->read_fd(into.data(), into.size());
-    case Impl::Kind::gzip: {
-      const int n = gzread(impl_->gz, into.data(), static_cast<unsigned>(std::min<std::size_t>(into.size(), 1u << 30)));
-      int err = Z_OK;
-      if (n == 0) {  // the end, or a truncated file
-        const char* msg = gzerror(impl_->gz, &err);
-        if (err != Z_OK) return impl_->io_error(std::string("gzip: ") + (msg ? msg : "corrupt input"));
-      }
-      if (n < 0) {
-        const char* msg = gzerror(impl_->gz, &err);
-        return impl_->io_error(std::string("gzip: ") + (msg ? msg : "read error"));
-      }
-      return static_cast<std::size_t>(n);
-    }
+    case Impl::Kind::plain: return impl_->read_plain(into);
+    case Impl::Kind::gzip: return impl_->read_gzip(into);
     case Impl::Kind::zstd: return impl_->read_zstd(into);
   }
   return std::size_t{0};

@@ -28,9 +28,9 @@ for i in $(seq 1 100); do echo "{\"id\":$i,\"v\":\"r$i\"}"; done >a.jsonl
 for i in $(seq 101 200); do echo "{\"id\":$i,\"v\":\"r$i\"}"; done | gzip >b.jsonl.gz
 for i in $(seq 201 300); do echo "{\"id\":$i,\"v\":\"r$i\"}"; done | zstd -q >c.jsonl.zst
 
-# 0: several files of every kind, plus stdin.
+# 0: several files of every kind, plus stdin (gzip on a pipe: told by its bytes, not a name).
 run load -d "$admin" -t load_cli.t --json a.jsonl b.jsonl.gz c.jsonl.zst - \
-  < <(for i in $(seq 301 350); do echo "{\"id\":$i,\"v\":\"r$i\"}"; done)
+  < <(for i in $(seq 301 350); do echo "{\"id\":$i,\"v\":\"r$i\"}"; done | gzip)
 expect_rc 0 "a clean load"
 grep -q '"rows_loaded":350' out.txt || fail "--json report: $(cat out.txt)"
 grep -q '"files":4' out.txt || fail "--json files: $(cat out.txt)"

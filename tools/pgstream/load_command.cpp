@@ -180,7 +180,7 @@ void add_load_command(CLI::App& app, Action& run) {
   };
   auto flags = std::make_shared<Flags>();
   flags->conn.add_to(*cmd);
-  cmd->add_option("FILE", flags->options.files, "JSON-lines files ('-' is stdin; .gz and .zst are decompressed)")
+  cmd->add_option("FILE", flags->options.files, "JSON-lines files ('-' is stdin; gzip and zstd input, by its first bytes, is decompressed)")
       ->required();
   cmd->add_option("-t,--table", flags->options.table, "target table (schema-qualified allowed, quoted identifiers respected)")
       ->required();

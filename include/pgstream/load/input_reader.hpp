@@ -1,6 +1,7 @@
 #pragma once
-// Bytes of one input file: plain, gzip (.gz) or zstd (.zst), or stdin for "-". Decompression is
-// streamed, so memory does not grow with the file.
+// Bytes of one input file or of stdin ("-"): plain, gzip or zstd, told by the first bytes (not the
+// name, so a compressed stream on stdin is read too). Decompression is streamed, so memory does not
+// grow with the file; concatenated gzip members read as one stream, like gzip -d.
 
 #include <cstddef>
 #include <cstdint>
