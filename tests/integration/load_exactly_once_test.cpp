@@ -67,35 +67,17 @@ TEST(LoadExactlyOnce, BackendsTerminatedEvery200msLoadEachRowOnce) {
   o.retry_initial_backoff = std::chrono::milliseconds(20);
   o.retry_max_backoff = std::chrono::milliseconds(200);
   o.state_required = true;
-  std::atomic<bool> stop{false};
-  std::atomic<int> terminated{0};
-  std::thread killer([&] {
-    auto k = client::PgConnection::connect(admin_dsn());
-    ASSERT_TRUE(k) << k.error().to_string();
-    // Only once the loader's own connections are up (the set-up connection comes and goes first).
-    while (!stop) {
-      auto r = k->simple_query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'eo-term'");
-      if (r && std::stoi(*r->rows[0][0]) >= 3) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    while (!stop) {
-      auto r = k->simple_query("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-                               "WHERE application_name = 'eo-term'");
-      if (r) terminated += std::stoi(*r->rows[0][0]);
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-  });
+  BackendKiller killer("eo-term", 3, std::chrono::milliseconds(200));
   auto report = load::run_load(builder_with_name("eo-term", TestServer::instance()->port()), o);
-  stop = true;
-  killer.join();
+  killer.stop();
   ASSERT_TRUE(report) << report.error().to_string();
   std::printf("terminated %d backends; %llu reconnects, %llu batches resent, lost COMMIT answers: %llu committed, "
               "%llu rolled back; %.2f s\n",
-              terminated.load(), static_cast<unsigned long long>(report->reconnects),
+              killer.terminated(), static_cast<unsigned long long>(report->reconnects),
               static_cast<unsigned long long>(report->batches_resent),
               static_cast<unsigned long long>(report->ambiguous_committed),
               static_cast<unsigned long long>(report->ambiguous_rolled_back), report->seconds);
-  EXPECT_GT(terminated.load(), 0);
+  EXPECT_GT(killer.terminated(), 0);
   EXPECT_GT(report->reconnects, 0u);
   EXPECT_EQ(report->rows_loaded, static_cast<std::uint64_t>(n));
   EXPECT_EQ(counts(conn, "eo_term.t"), std::pair(long{n}, long{n}));

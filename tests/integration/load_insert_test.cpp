@@ -308,28 +308,11 @@ TEST(LoadInsert, UpsertWithBackendsTerminatedEvery200msEqualsTheMerge) {
   o.state_required = true;
   auto builder = admin_builder();
   builder.application_name("ins-term");
-  std::atomic<bool> stop{false};
-  std::atomic<int> terminated{0};
-  std::thread killer([&] {
-    auto k = client::PgConnection::connect(admin_dsn());
-    ASSERT_TRUE(k) << k.error().to_string();
-    while (!stop) {
-      auto r = k->simple_query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ins-term'");
-      if (r && std::stoi(*r->rows[0][0]) >= 3) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    while (!stop) {
-      auto r = k->simple_query("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-                               "WHERE application_name = 'ins-term'");
-      if (r) terminated += std::stoi(*r->rows[0][0]);
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-  });
+  BackendKiller killer("ins-term", 3, std::chrono::milliseconds(200));
   auto report = load::run_load(builder, o);
-  stop = true;
-  killer.join();
+  killer.stop();
   ASSERT_TRUE(report) << report.error().to_string();
-  EXPECT_GT(terminated.load(), 0);
+  EXPECT_GT(killer.terminated(), 0);
   EXPECT_EQ(report->rows_rejected, 0u);
   EXPECT_EQ(report->rows_loaded, static_cast<std::uint64_t>(n));
   EXPECT_EQ(report->rows_inserted + report->rows_updated + report->rows_uncounted, static_cast<std::uint64_t>(n));

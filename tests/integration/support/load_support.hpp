@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "pgstream/client/pg_connection.hpp"
 #include "support/test_server.hpp"
@@ -60,5 +63,48 @@ inline std::string read_file(const std::filesystem::path& p) {
   all << in.rdbuf();
   return all.str();
 }
+
+// Terminates, every `period`, the server processes of one application_name (an administrator
+// killing a load's connections), once at least `wait_for` of them are up (the loader's set-up
+// connection comes and goes first). Stops and joins when destroyed; terminated() counts the kills.
+class BackendKiller {
+ public:
+  BackendKiller(std::string application_name, int wait_for, std::chrono::milliseconds period)
+      : name_(std::move(application_name)), thread_([this, wait_for, period] { run(wait_for, period); }) {}
+  ~BackendKiller() { stop(); }
+  BackendKiller(const BackendKiller&) = delete;
+  BackendKiller& operator=(const BackendKiller&) = delete;
+
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  [[nodiscard]] int terminated() const { return terminated_; }
+
+ private:
+  void run(int wait_for, std::chrono::milliseconds period) {
+    auto k = client::PgConnection::connect(admin_dsn());
+    if (!k) {
+      ADD_FAILURE() << k.error().to_string();
+      return;
+    }
+    const std::string where = " FROM pg_stat_activity WHERE application_name = '" + name_ + "'";
+    while (!stop_) {
+      auto r = k->simple_query("SELECT count(*)" + where);
+      if (r && std::stoi(*r->rows[0][0]) >= wait_for) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    while (!stop_) {
+      auto r = k->simple_query("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))" + where);
+      if (r) terminated_ += std::stoi(*r->rows[0][0]);
+      std::this_thread::sleep_for(period);
+    }
+  }
+
+  std::string name_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> terminated_{0};
+  std::thread thread_;  // last: started once the members it uses exist
+};
 
 }  // namespace pgstream::testing
