@@ -21,10 +21,17 @@ namespace {
 // control character, '(' is not JSON), so plain input is never taken for compressed.
 constexpr unsigned char kGzipMagic[] = {0x1f, 0x8b};
 constexpr unsigned char kZstdMagic[] = {0x28, 0xb5, 0x2f, 0xfd};
+constexpr std::size_t kSniffBytes = 4;
 
 template <std::size_t N>
 bool starts_with(const std::vector<char>& bytes, std::size_t size, const unsigned char (&magic)[N]) {
   return size >= N && std::memcmp(bytes.data(), magic, N) == 0;
+}
+
+// A zstd skippable frame (0x184D2A50..5F, little-endian), which pzstd writes before every frame.
+bool starts_with_zstd_skippable(const std::vector<char>& bytes, std::size_t size) {
+  return size >= 4 && (static_cast<unsigned char>(bytes[0]) & 0xf0) == 0x50 && static_cast<unsigned char>(bytes[1]) == 0x2a &&
+         static_cast<unsigned char>(bytes[2]) == 0x4d && static_cast<unsigned char>(bytes[3]) == 0x18;
 }
 
 }  // namespace
@@ -33,6 +40,7 @@ struct InputReader::Impl {
   enum class Kind { plain, gzip, zstd } kind = Kind::plain;
   std::string path;
   int fd = -1;
+  bool owns_fd = false;  // stdin is read, never closed
   std::uint64_t position = 0;  // bytes read from fd: the stored (compressed) bytes
   std::uint64_t size = 0;
 
@@ -53,7 +61,7 @@ struct InputReader::Impl {
   ~Impl() {
     if (gz_ready) inflateEnd(&gz);
     if (zs) ZSTD_freeDStream(zs);
-    if (fd > 0) ::close(fd);  // never close stdin
+    if (owns_fd) ::close(fd);
   }
 
   std::unexpected<Error> io_error(const std::string& what) const {
@@ -90,6 +98,7 @@ struct InputReader::Impl {
       in_pos += n;
       return n;
     }
+    if (eof) return std::size_t{0};  // the sniff saw the end: a terminal must not be read again
     return read_fd(into.data(), into.size());
   }
 
@@ -153,13 +162,14 @@ Result<InputReader> InputReader::open(const std::string& path) {
   } else {
     impl->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (impl->fd < 0) return impl->io_error(std::strerror(errno));
+    impl->owns_fd = true;
     struct stat st {};
     if (::fstat(impl->fd, &st) == 0 && S_ISREG(st.st_mode)) impl->size = static_cast<std::uint64_t>(st.st_size);
   }
   // Sniff the first bytes (a pipe may hand them over a few at a time).
   impl->in.resize(256 * 1024);
-  while (impl->in_len < sizeof kZstdMagic) {
-    auto n = impl->read_fd(impl->in.data() + impl->in_len, sizeof kZstdMagic - impl->in_len);
+  while (impl->in_len < kSniffBytes) {
+    auto n = impl->read_fd(impl->in.data() + impl->in_len, kSniffBytes - impl->in_len);
     if (!n) return std::unexpected(n.error());
     if (*n == 0) {
       impl->eof = true;
@@ -171,7 +181,7 @@ Result<InputReader> InputReader::open(const std::string& path) {
     impl->kind = Impl::Kind::gzip;
     if (inflateInit2(&impl->gz, 15 + 16) != Z_OK) return impl->io_error("cannot start gzip decompression");  // 16: gzip framing
     impl->gz_ready = true;
-  } else if (starts_with(impl->in, impl->in_len, kZstdMagic)) {
+  } else if (starts_with(impl->in, impl->in_len, kZstdMagic) || starts_with_zstd_skippable(impl->in, impl->in_len)) {
     impl->kind = Impl::Kind::zstd;
     impl->zs = ZSTD_createDStream();
     if (!impl->zs) return impl->io_error("cannot start zstd decompression");
@@ -191,6 +201,7 @@ std::uint64_t InputReader::source_position() const noexcept { return impl_->posi
 std::uint64_t InputReader::source_size() const noexcept { return impl_->size; }
 
 Result<std::size_t> InputReader::read(std::span<char> into) {
+  if (into.empty()) return std::size_t{0};  // the decoders wait for room to make progress
   switch (impl_->kind) {
     case Impl::Kind::plain: return impl_->read_plain(into);
     case Impl::Kind::gzip: return impl_->read_gzip(into);

@@ -484,7 +484,8 @@ struct Reactor::Impl {
       // The plaintext half was emptied into the session when it was encrypted; the writer is told
       // once all of its ciphertext is out, as a plain half is (without this a writer that waits
       // for room, as COPY does, waits forever under TLS).
-      if (c.tls->outgoing_ciphertext().empty() && c.notify_writable && c.events.on_writable && !silent) {
+      if (c.phase == Phase::ready && c.tls->outgoing_ciphertext().empty() && c.notify_writable &&
+          c.events.on_writable && !silent) {
         c.notify_writable = false;
         c.events.on_writable(c);
       }
@@ -852,6 +853,7 @@ struct Reactor::Impl {
 
   // What one attempt leaves behind (the socket is closed already).
   void reset_attempt(ConnectionImpl& c) {
+    c.notify_writable = false;  // asked by the lost session; the next one says when it is ready
     c.halves[0].clear();
     c.halves[1].clear();
     c.filling = 0;

@@ -105,6 +105,16 @@ TEST(InputReader, ZstdIsToldByItsBytesNotItsName) {
   EXPECT_EQ(*all, text);
 }
 
+// pzstd writes a skippable frame before every frame: the input starts with that magic instead.
+TEST(InputReader, ZstdStartingWithASkippableFrameIsZstd) {
+  const std::string text = lines(3000);
+  std::string skippable("\x5e\x2a\x4d\x18\x03\x00\x00\x00" "abc", 11);
+  TempFile f(skippable + zstd_bytes(text));
+  auto all = read_all(f.path.string());
+  ASSERT_TRUE(all) << all.error().to_string();
+  EXPECT_EQ(*all, text);
+}
+
 TEST(InputReader, CompressedStreamsOnAPipeAreDecompressed) {
   const std::string text = lines(5000);
   for (const auto& bytes : {gzip_bytes(text), zstd_bytes(text), text}) {

@@ -251,7 +251,8 @@ TEST(ScalarParseText, UuidFormsTheServerAccepts) {
   for (const char* bad : {"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a111",
                           "-a0eebc999c0b4ef8bb6d6bb9bd380a11", "a0eebc99--9c0b-4ef8-bb6d-6bb9bd380a11",
                           "a0eebc9-99c0b-4ef8-bb6d-6bb9bd380a11", "g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
-                          "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc999c0b4ef8bb6d6bb9bd380a11-"}) {
+                          "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc999c0b4ef8bb6d6bb9bd380a11-",
+                          " a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc999c0b4ef8bb6d6bb9bd380a11 "}) {
     auto u = parse_text<Uuid>(bad);
     ASSERT_FALSE(u.has_value()) << bad;
     EXPECT_NE(u.error().message().find(std::string("not a valid uuid: '") + bad + "'"), std::string::npos);
