@@ -3,6 +3,8 @@
 
 #include "pgstream/tls/tls_session.hpp"
 
+#include "pgstream/tls/certificate_names.hpp"
+
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
@@ -271,19 +273,19 @@ bool TlsSession::client_certificate_sent() const noexcept {
 namespace {
 
 // libpq's verify-full: the certificate must name the host the user asked for (IP SAN for an IP
-// literal; DNS SAN, else CN, for a name; wildcards as in RFC 6125).
+// literal; DNS SAN, else CN, for a name; wildcards as libpq). Read from the leaf's DER by our
+// reader: wolfSSL builds no X509 object for some key types it verifies (Ed25519).
 Result<void> check_server_name(WOLFSSL* ssl, const std::string& name) {
   WOLFSSL_X509_CHAIN* chain = wolfSSL_get_peer_chain(ssl);
-  if (!chain || wolfSSL_get_chain_count(chain) < 1)
-    return make_error(ErrorCategory::tls, "server sent no certificate");
-  WOLFSSL_X509* leaf = wolfSSL_get_chain_X509(chain, 0);
-  if (!leaf) return make_error(ErrorCategory::tls, "cannot parse the server certificate");
-  int ok = is_ip_literal(name) ? wolfSSL_X509_check_ip_asc(leaf, name.c_str(), 0)
-                               : wolfSSL_X509_check_host(leaf, name.data(), name.size(), 0, nullptr);
-  wolfSSL_X509_free(leaf);
-  if (ok != WOLFSSL_SUCCESS)
-    return make_error(ErrorCategory::tls, "server certificate does not match host name \"" + name +
-                                              "\" (sslmode=verify-full)");
+  if (!chain || wolfSSL_get_chain_count(chain) < 1) return make_error(ErrorCategory::tls, "server sent no certificate");
+  const int len = wolfSSL_get_chain_length(chain, 0);
+  const auto* der = reinterpret_cast<const std::byte*>(wolfSSL_get_chain_cert(chain, 0));
+  if (!der || len <= 0) return make_error(ErrorCategory::tls, "cannot read the server certificate");
+  auto names = certificate_names(std::span(der, static_cast<std::size_t>(len)));
+  if (!names) return std::unexpected(names.error());
+  if (!certificate_matches_host(*names, name))
+    return make_error(ErrorCategory::tls, "server certificate does not match host name \"" + name + "\": " +
+                                              describe_names(*names) + " (sslmode=verify-full)");
   return {};
 }
 
