@@ -37,6 +37,23 @@ std::uint64_t hash_field(std::uint64_t h, const char* data, std::int32_t length)
 }
 }  // namespace
 
+bool key_equality_is_bytewise(const TableSchema& schema, std::span<const std::size_t> key_columns,
+                              CopyFormat format) noexcept {
+  // Type oids of pg_catalog (stable across versions). Text compares by bytes under the usual
+  // deterministic collations.
+  constexpr std::uint32_t kText[] = {25, 1043};                                         // text, varchar
+  constexpr std::uint32_t kBinary[] = {16, 17, 20, 21, 23, 26, 1082, 1114, 1184, 2950};  // bool bytea int8 int2 int4
+                                                                                         // oid date timestamp(tz) uuid
+  for (std::size_t c : key_columns) {
+    if (c >= schema.columns.size()) return false;
+    const std::uint32_t t = schema.columns[c].base_type_oid;
+    const bool text = std::find(std::begin(kText), std::end(kText), t) != std::end(kText);
+    const bool binary = std::find(std::begin(kBinary), std::end(kBinary), t) != std::end(kBinary);
+    if (!(text || (format == CopyFormat::binary && binary))) return false;
+  }
+  return true;
+}
+
 std::optional<std::uint64_t> tuple_key_hash(std::string_view tuple, CopyFormat format,
                                             std::span<const std::size_t> key_positions) noexcept {
   if (key_positions.empty()) return std::nullopt;

@@ -211,7 +211,10 @@ class Loader {
     if (target_) {
       target_->schema = &schema_;
       // Conflict modes: one lane per connection, a key always in the same lane (input order).
-      if (target_->mode != InsertMode::insert) lanes_ = opt_.connections;
+      // Keys whose equal values can differ in bytes cannot be hashed to a lane: one lane keeps
+      // them in order (a numeric key 1.0 then 1.00 went over two connections, the later first).
+      if (target_->mode != InsertMode::insert)
+        lanes_ = key_equality_is_bytewise(schema_, target_->key.columns, format_) ? opt_.connections : 1;
     }
     truncate_pending_ = o.truncate && !(state_.resumed && (state_.rows > 0 || state_.rejected_count > 0));
     next_batch_ = state_.next_batch;

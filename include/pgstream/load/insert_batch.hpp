@@ -125,6 +125,13 @@ class InsertBatch {
 [[nodiscard]] std::optional<std::uint64_t> tuple_key_hash(std::string_view tuple, CopyFormat format,
                                                           std::span<const std::size_t> key_positions) noexcept;
 
+// Whether equal keys of these columns are always equal bytes in `format` (integers, uuid, dates
+// and timestamps in binary; text and varchar in either). Where they are not (numeric 1.0 and
+// 1.00, char(n) padding, floats' -0, a textual uuid's case) tuple_key_hash would send one key
+// over two connections and let a later line land first: the loader keeps such keys in one lane.
+[[nodiscard]] bool key_equality_is_bytewise(const TableSchema& schema, std::span<const std::size_t> key_columns,
+                                            CopyFormat format) noexcept;
+
 // Reads the replies to one encoded batch (every frame after its Sync was sent, up to and
 // including ReadyForQuery) and counts what happened to its rows.
 class InsertReplyTally {
