@@ -37,28 +37,98 @@ std::uint64_t hash_field(std::uint64_t h, const char* data, std::int32_t length)
 }
 }  // namespace
 
-bool key_equality_is_bytewise(const TableSchema& schema, std::span<const std::size_t> key_columns,
-                              CopyFormat format) noexcept {
+std::optional<std::vector<KeyHashing>> key_hashing(const TableSchema& schema, std::span<const std::size_t> key_columns,
+                                                   CopyFormat format) {
   // Type oids of pg_catalog (stable across versions). Text compares by bytes under the usual
   // deterministic collations.
   constexpr std::uint32_t kText[] = {25, 1043};                                         // text, varchar
   constexpr std::uint32_t kBinary[] = {16, 17, 20, 21, 23, 26, 1082, 1114, 1184, 2950};  // bool bytea int8 int2 int4
                                                                                          // oid date timestamp(tz) uuid
+  auto in = [](const auto& list, std::uint32_t t) { return std::find(std::begin(list), std::end(list), t) != std::end(list); };
+  std::vector<KeyHashing> out;
   for (std::size_t c : key_columns) {
-    if (c >= schema.columns.size()) return false;
+    if (c >= schema.columns.size()) return std::nullopt;
     const std::uint32_t t = schema.columns[c].base_type_oid;
-    const bool text = std::find(std::begin(kText), std::end(kText), t) != std::end(kText);
-    const bool binary = std::find(std::begin(kBinary), std::end(kBinary), t) != std::end(kBinary);
-    if (!(text || (format == CopyFormat::binary && binary))) return false;
+    if (in(kText, t)) {
+      out.push_back(KeyHashing::bytes);
+      continue;
+    }
+    if (format != CopyFormat::binary) return std::nullopt;
+    if (in(kBinary, t)) out.push_back(KeyHashing::bytes);
+    else if (t == 1700) out.push_back(KeyHashing::numeric);
+    else if (t == 700) out.push_back(KeyHashing::float4);
+    else if (t == 701) out.push_back(KeyHashing::float8);
+    else if (t == 1042) out.push_back(KeyHashing::bpchar);
+    else return std::nullopt;
   }
-  return true;
+  return out;
 }
 
+namespace {
+
+std::uint16_t be16(const char* p) noexcept {
+  return static_cast<std::uint16_t>((static_cast<unsigned char>(p[0]) << 8) | static_cast<unsigned char>(p[1]));
+}
+
+// One key field into the hash, equal values alike (see KeyHashing).
+std::uint64_t hash_key_field(std::uint64_t h, const char* p, std::int32_t len, KeyHashing how) noexcept {
+  switch (how) {
+    case KeyHashing::bytes: break;
+    case KeyHashing::bpchar:
+      while (len > 0 && p[len - 1] == ' ') --len;  // char(n) compares without its padding
+      break;
+    case KeyHashing::float4:
+    case KeyHashing::float8: {
+      const std::int32_t size = how == KeyHashing::float4 ? 4 : 8;
+      if (len != size) break;
+      std::uint64_t bits = 0;
+      for (std::int32_t i = 0; i < size; ++i) bits = (bits << 8) | static_cast<unsigned char>(p[i]);
+      const std::uint64_t magnitude = bits & ~(std::uint64_t{1} << (size * 8 - 1));
+      const std::uint64_t exponent_all_ones = size == 4 ? 0x7f800000u : 0x7ff0000000000000ull;
+      const std::uint64_t fraction = size == 4 ? 0x007fffffu : 0x000fffffffffffffull;
+      if (magnitude == 0) return hash_field(h, "0", 1);  // -0 = 0
+      if ((magnitude & exponent_all_ones) == exponent_all_ones && (magnitude & fraction) != 0)
+        return hash_field(h, "NaN", 3);  // every NaN is one value to the server's btree
+      break;
+    }
+    case KeyHashing::numeric: {
+      // ndigits, weight, sign, dscale, then ndigits base-10000 digits (int16 each).
+      if (len < 8) break;
+      const std::int32_t ndigits = be16(p);
+      if (len != 8 + 2 * ndigits) break;
+      const std::uint16_t sign = be16(p + 4);
+      if (sign != 0x0000 && sign != 0x4000) return hash_field(h, p + 4, 2);  // NaN, +-Infinity
+      std::int32_t first = 0, last = ndigits;
+      auto weight = static_cast<std::int16_t>(be16(p + 2));
+      while (first < last && be16(p + 8 + 2 * first) == 0) {
+        ++first;
+        --weight;
+      }
+      while (last > first && be16(p + 8 + 2 * (last - 1)) == 0) --last;
+      if (first == last) return hash_field(h, "0", 1);  // zero, whatever its sign and scale
+      h = hash_field(h, p + 4, 2);
+      const char w[2] = {static_cast<char>(static_cast<std::uint16_t>(weight) >> 8), static_cast<char>(weight & 0xff)};
+      h = hash_field(h, w, 2);
+      return hash_field(h, p + 8 + 2 * first, 2 * (last - first));
+    }
+  }
+  return hash_field(h, p, len);
+}
+
+}  // namespace
+
 std::optional<std::uint64_t> tuple_key_hash(std::string_view tuple, CopyFormat format,
-                                            std::span<const std::size_t> key_positions) noexcept {
+                                            std::span<const std::size_t> key_positions,
+                                            std::span<const KeyHashing> hashing) noexcept {
   if (key_positions.empty()) return std::nullopt;
   const std::size_t last = *std::max_element(key_positions.begin(), key_positions.end());
-  auto is_key = [&](std::size_t c) { return std::find(key_positions.begin(), key_positions.end(), c) != key_positions.end(); };
+  // The hashing of field c when it is part of the key.
+  auto key_index = [&](std::size_t c) -> std::optional<KeyHashing> {
+    const auto it = std::find(key_positions.begin(), key_positions.end(), c);
+    if (it == key_positions.end()) return std::nullopt;
+    const auto i = static_cast<std::size_t>(it - key_positions.begin());
+    return i < hashing.size() ? hashing[i] : KeyHashing::bytes;
+  };
   // Fields are hashed in tuple order: the hash only has to be the same for the same key.
   std::uint64_t h = kFnvBasis;
   const char* p = tuple.data();
@@ -74,9 +144,9 @@ std::optional<std::uint64_t> tuple_key_hash(std::string_view tuple, CopyFormat f
       const auto len = static_cast<std::int32_t>(u);
       at += 4;
       if (len < -1 || (len > 0 && end - at < static_cast<std::size_t>(len))) return std::nullopt;
-      if (is_key(c)) {
+      if (auto how = key_index(c)) {
         if (len < 0) return std::nullopt;
-        h = hash_field(h, p + at, len);
+        h = hash_key_field(h, p + at, len, *how);
       }
       if (len > 0) at += static_cast<std::size_t>(len);
     }
@@ -88,7 +158,7 @@ std::optional<std::uint64_t> tuple_key_hash(std::string_view tuple, CopyFormat f
     if (at > end) return std::nullopt;
     const void* tab = std::memchr(p + at, '\t', end - at);
     const std::size_t stop = tab ? static_cast<std::size_t>(static_cast<const char*>(tab) - p) : end;
-    if (is_key(c)) {
+    if (key_index(c)) {
       if (stop - at == 2 && p[at] == '\\' && p[at + 1] == 'N') return std::nullopt;
       h = hash_field(h, p + at, static_cast<std::int32_t>(stop - at));
     }

@@ -210,11 +210,14 @@ class Loader {
         claim_(std::move(claim)) {
     if (target_) {
       target_->schema = &schema_;
-      // Conflict modes: one lane per connection, a key always in the same lane (input order).
-      // Keys whose equal values can differ in bytes cannot be hashed to a lane: one lane keeps
-      // them in order (a numeric key 1.0 then 1.00 went over two connections, the later first).
-      if (target_->mode != InsertMode::insert)
-        lanes_ = key_equality_is_bytewise(schema_, target_->key.columns, format_) ? opt_.connections : 1;
+      // Conflict modes: one lane per connection, a key always in the same lane (input order):
+      // the lane is a hash of the key that is equal for equal values (numeric 1.0 and 1.00 are one
+      // key). A key type with no such hash in this format keeps every row in one lane.
+      if (target_->mode != InsertMode::insert) {
+        auto hashing = key_hashing(schema_, target_->key.columns, format_);
+        lanes_ = hashing ? opt_.connections : 1;
+        if (hashing) key_hashing_ = std::move(*hashing);
+      }
     }
     truncate_pending_ = o.truncate && !(state_.resumed && (state_.rows > 0 || state_.rejected_count > 0));
     next_batch_ = state_.next_batch;
@@ -925,7 +928,7 @@ class Loader {
         return;
       }
       if (lanes_) {
-        key_hash = tuple_key_hash(encoded, format_, st.key_positions);
+        key_hash = tuple_key_hash(encoded, format_, st.key_positions, key_hashing_);
         // A row without its whole key takes the column's DEFAULT (or a NULL that never conflicts):
         // any lane will do.
         lane = key_hash ? static_cast<std::size_t>((*key_hash ^ (*key_hash >> 29)) % lanes_)
@@ -1087,6 +1090,7 @@ class Loader {
   std::map<std::vector<std::uint64_t>, std::uint32_t> statement_index_;
   std::vector<std::uint64_t> last_signature_;  // statement_for()'s last answer
   std::uint32_t last_statement_ = 0;
+  std::vector<KeyHashing> key_hashing_;   // per conflict key column, for the lane hash
   std::size_t lanes_ = 0;                 // conflict modes: batches of lane i run on worker i only
   std::string scratch_;                   // insert mode: the row, before its batch is known
   std::vector<std::uint64_t> group_key_;  // signature (+ lane): which open batch a row joins

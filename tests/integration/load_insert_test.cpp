@@ -185,7 +185,8 @@ TEST(LoadInsert, EqualKeysSpelledDifferentlyKeepTheirOrder) {
   std::string text;
   for (int i = 1; i <= 3000; ++i) {
     text += "{\"k\":" + std::to_string(i) + ".0,\"v\":\"first\"}\n";
-    text += "{\"k\":" + std::to_string(i) + ".00,\"v\":\"last\"}\n";
+    text += "{\"k\":" + std::to_string(i) + ".00000,\"v\":\"middle\"}\n";  // a zero digit group
+    text += "{\"k\":" + std::to_string(i) + "e0,\"v\":\"last\"}\n";
   }
   auto o = insert_options(dir, write_file(dir.path / "in.jsonl", text), "ins_spell.t");
   o.on_conflict = load::InsertMode::update;

@@ -118,19 +118,25 @@ class InsertBatch {
   std::vector<std::uint8_t> drop_;
 };
 
-// A hash of the fields at `key_positions` of one COPY tuple (as RowEncoder::append_row writes it
-// in `format`), equal for equal key bytes: the loader sends rows of one key over one connection,
-// in input order. nullopt when a key field is NULL (such rows never conflict) or the tuple does not
-// parse.
-[[nodiscard]] std::optional<std::uint64_t> tuple_key_hash(std::string_view tuple, CopyFormat format,
-                                                          std::span<const std::size_t> key_positions) noexcept;
+// How a key column's field is hashed so that equal values hash alike: by its bytes where equal
+// values are equal bytes, else after the type's normalisation (binary numeric without its display
+// scale and zero digit groups, floats with -0 as 0 and one NaN, char(n) without its padding).
+enum class KeyHashing : std::uint8_t { bytes, numeric, float4, float8, bpchar };
 
-// Whether equal keys of these columns are always equal bytes in `format` (integers, uuid, dates
-// and timestamps in binary; text and varchar in either). Where they are not (numeric 1.0 and
-// 1.00, char(n) padding, floats' -0, a textual uuid's case) tuple_key_hash would send one key
-// over two connections and let a later line land first: the loader keeps such keys in one lane.
-[[nodiscard]] bool key_equality_is_bytewise(const TableSchema& schema, std::span<const std::size_t> key_columns,
-                                            CopyFormat format) noexcept;
+// The hashing of each key column in `format`; nullopt when some column has no hashing that keeps
+// equal values together (numeric, floats, char(n), uuid... in COPY text, or any other type): the
+// loader then keeps such keys in one lane, the only way their lines stay in input order.
+[[nodiscard]] std::optional<std::vector<KeyHashing>> key_hashing(const TableSchema& schema,
+                                                                 std::span<const std::size_t> key_columns,
+                                                                 CopyFormat format);
+
+// A hash of the fields at `key_positions` of one COPY tuple (as RowEncoder::append_row writes it
+// in `format`), equal for equal keys (`hashing`, parallel to key_positions; empty: bytes): the
+// loader sends rows of one key over one connection, in input order. nullopt when a key field is
+// NULL (such rows never conflict) or the tuple does not parse.
+[[nodiscard]] std::optional<std::uint64_t> tuple_key_hash(std::string_view tuple, CopyFormat format,
+                                                          std::span<const std::size_t> key_positions,
+                                                          std::span<const KeyHashing> hashing = {}) noexcept;
 
 // Reads the replies to one encoded batch (every frame after its Sync was sent, up to and
 // including ReadyForQuery) and counts what happened to its rows.
