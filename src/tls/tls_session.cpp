@@ -272,16 +272,23 @@ bool TlsSession::client_certificate_sent() const noexcept {
 
 namespace {
 
+// The DER of the server's own certificate (empty when there is none), as wolfSSL keeps it.
+std::span<const std::byte> leaf_certificate(WOLFSSL* ssl) {
+  WOLFSSL_X509_CHAIN* chain = wolfSSL_get_peer_chain(ssl);
+  if (!chain || wolfSSL_get_chain_count(chain) < 1) return {};
+  const int len = wolfSSL_get_chain_length(chain, 0);
+  const auto* der = reinterpret_cast<const std::byte*>(wolfSSL_get_chain_cert(chain, 0));
+  if (!der || len <= 0) return {};
+  return {der, static_cast<std::size_t>(len)};
+}
+
 // libpq's verify-full: the certificate must name the host the user asked for (IP SAN for an IP
 // literal; DNS SAN, else CN, for a name; wildcards as libpq). Read from the leaf's DER by our
 // reader: wolfSSL builds no X509 object for some key types it verifies (Ed25519).
 Result<void> check_server_name(WOLFSSL* ssl, const std::string& name) {
-  WOLFSSL_X509_CHAIN* chain = wolfSSL_get_peer_chain(ssl);
-  if (!chain || wolfSSL_get_chain_count(chain) < 1) return make_error(ErrorCategory::tls, "server sent no certificate");
-  const int len = wolfSSL_get_chain_length(chain, 0);
-  const auto* der = reinterpret_cast<const std::byte*>(wolfSSL_get_chain_cert(chain, 0));
-  if (!der || len <= 0) return make_error(ErrorCategory::tls, "cannot read the server certificate");
-  auto names = certificate_names(std::span(der, static_cast<std::size_t>(len)));
+  const auto leaf = leaf_certificate(ssl);
+  if (leaf.empty()) return make_error(ErrorCategory::tls, "server sent no certificate");
+  auto names = certificate_names(leaf);
   if (!names) return std::unexpected(names.error());
   if (!certificate_matches_host(*names, name))
     return make_error(ErrorCategory::tls, "server certificate does not match host name \"" + name + "\": " +
@@ -355,12 +362,9 @@ void TlsSession::shutdown() noexcept {
 }
 
 std::vector<std::byte> TlsSession::peer_certificate_der() const {
-  WOLFSSL_X509_CHAIN* chain = state_->done ? wolfSSL_get_peer_chain(state_->ssl) : nullptr;
-  if (!chain || wolfSSL_get_chain_count(chain) < 1) return {};
-  const int len = wolfSSL_get_chain_length(chain, 0);
-  const auto* der = reinterpret_cast<const std::byte*>(wolfSSL_get_chain_cert(chain, 0));
-  if (!der || len <= 0) return {};
-  return std::vector<std::byte>(der, der + len);
+  if (!state_->done) return {};
+  const auto leaf = leaf_certificate(state_->ssl);
+  return {leaf.begin(), leaf.end()};
 }
 
 std::string TlsSession::protocol_version() const { return wolfSSL_get_version(state_->ssl); }
